@@ -12,7 +12,7 @@ from fastcore.all import *
 
 # %% auto #0
 __all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown',
-           'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params']
+           'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params', 'BicycleGAN']
 
 # %% ../nbs/01_models.ipynb #2dd360b3
 def norm_layer(norm, nc):
@@ -187,3 +187,20 @@ class MultiscaleD(nn.Module):
 def n_params(m):
     "Number of parameters of module `m`."
     return sum(p.numel() for p in m.parameters())
+
+# %% ../nbs/01_models.ipynb #57f12533
+class BicycleGAN(nn.Module):
+    "Container of G, E, D, D2 and their options; `model(A, z=None)` runs G."
+    def __init__(self, G, E=None, D=None, D2=None, opts=None):
+        super().__init__()
+        self.G, self.E, self.D, self.D2 = G, E, D, D2
+        self.nz, self.opts = G.nz, dict(opts or {})
+
+    def draw_noise(self, n, kind='z', like=None):
+        "Standard normal [n, nz] for `kind` 'z' (a random latent) or 'eps' (reparameterisation), on `like`'s device."
+        dev = like.device if like is not None else next(self.G.parameters()).device
+        return torch.randn(n, self.nz, device=dev)
+
+    def forward(self, A, z=None):
+        if z is None: z = self.draw_noise(A.size(0), 'z', like=A)
+        return self.G(A, z)
