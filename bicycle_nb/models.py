@@ -12,7 +12,7 @@ from fastcore.all import *
 
 # %% auto #0
 __all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown',
-           'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params', 'BicycleGAN']
+           'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params', 'BicycleGAN', 'bicycle_model']
 
 # %% ../nbs/01_models.ipynb #2dd360b3
 def norm_layer(norm, nc):
@@ -190,17 +190,36 @@ def n_params(m):
 
 # %% ../nbs/01_models.ipynb #57f12533
 class BicycleGAN(nn.Module):
-    "Container of G, E, D, D2 and their options; `model(A, z=None)` runs G."
+    "Container of G, E, D, D2 and their options; `model(A, z=None)` runs G, `model(A, B=B)` the training flows."
     def __init__(self, G, E=None, D=None, D2=None, opts=None):
         super().__init__()
         self.G, self.E, self.D, self.D2 = G, E, D, D2
-        self.nz, self.opts = G.nz, dict(opts or {})
+        self.nz, self.opts = G.nz, AttrDict(opts or {})
 
     def draw_noise(self, n, kind='z', like=None):
         "Standard normal [n, nz] for `kind` 'z' (a random latent) or 'eps' (reparameterisation), on `like`'s device."
         dev = like.device if like is not None else next(self.G.parameters()).device
         return torch.randn(n, self.nz, device=dev)
 
-    def forward(self, A, z=None):
+    def forward(self, A, z=None, B=None):
+        if B is not None:
+            from bicycle_nb.flows import bicycle_forward   # the flows are taught in notebooks 03 and 04
+            return bicycle_forward(self, A, B)
         if z is None: z = self.draw_noise(A.size(0), 'z', like=A)
         return self.G(A, z)
+
+# %% ../nbs/01_models.ipynb #dbeab6c4
+def bicycle_model(size=256, input_nc=3, output_nc=3, nz=8, ngf=64, nef=64, ndf=64, inject='all', netE='resnet',
+                  norm='instance', nl='relu', upsample='basic', dropout=False, num_Ds=2, use_E=True, use_D=True,
+                  use_D2=True, conditional_D=False, init='xavier', init_gain=0.02, **extra):
+    "A `BicycleGAN` module with freshly initialised G (and E, D, D2 where used)."
+    if netE not in ('resnet', 'conv'): raise ValueError(f"netE must be 'resnet' or 'conv', got {netE!r}.")
+    opts = dict(size=size, input_nc=input_nc, output_nc=output_nc, nz=nz, ngf=ngf, nef=nef, ndf=ndf, inject=inject,
+                netE=netE, norm=norm, nl=nl, upsample=upsample, dropout=dropout, num_Ds=num_Ds, use_E=use_E, use_D=use_D,
+                use_D2=use_D2, conditional_D=conditional_D, init=init, init_gain=init_gain, **extra)
+    d_nc = input_nc + output_nc if conditional_D else output_nc
+    G = init_weights(UnetG(input_nc, output_nc, nz, ngf, size, inject, norm, nl, upsample, dropout), init, init_gain)
+    E = init_weights((ResnetE if netE == 'resnet' else ConvE)(output_nc, nz, nef, size, norm), init, init_gain) if use_E else None
+    D = init_weights(MultiscaleD(d_nc, ndf, size, num_Ds, norm), init, init_gain) if use_D else None
+    D2 = init_weights(MultiscaleD(d_nc, ndf, size, num_Ds, norm), init, init_gain) if use_D2 else None
+    return BicycleGAN(G, E, D, D2, opts)
