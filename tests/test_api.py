@@ -1,0 +1,22 @@
+"The public names of DESIGN.md that exist so far import from where users are told they live."
+import importlib, inspect
+
+def test_public_names():
+    for mod, names in {'bicycle_nb.data': ['make_shapes', 'aligned_dls', 'classify_mode'],
+                       'bicycle_nb.learner': ['bicycle_learner', 'save_checkpoint', 'load_checkpoint', 'VARIANTS'],
+                       'bicycle_nb.official': ['load_official', 'from_official'],
+                       'bicycle_nb.flows': ['cvae_flow', 'clr_flow', 'bicycle_forward', 'ge_losses', 'd_losses']}.items():
+        m = importlib.import_module(mod)
+        for n in names: assert hasattr(m, n), f'{mod}.{n}'
+
+def test_bicycle_learner_signature_has_every_official_option():
+    from bicycle_nb.learner import bicycle_learner
+    params = inspect.signature(bicycle_learner).parameters
+    for opt in ['variant', 'nz', 'ngf', 'nef', 'ndf', 'inject', 'netE', 'norm', 'nl', 'upsample', 'dropout', 'num_Ds',
+                'gan_mode', 'lambda_L1', 'lambda_GAN', 'lambda_GAN2', 'lambda_z', 'lambda_kl', 'use_same_D',
+                'conditional_D', 'init', 'init_gain', 'seed', 'lr', 'beta1']:
+        assert opt in params, opt
+
+def test_variants_are_the_papers():
+    from bicycle_nb.learner import VARIANTS
+    assert set(VARIANTS) >= {'pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle'}
