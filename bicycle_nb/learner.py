@@ -250,7 +250,7 @@ def load_checkpoint(path, learn=None, with_opt=True):
             if o is not None and ckpt['opt'][name] is not None: o.load_state_dict(ckpt['opt'][name])
         tr.step_count = ckpt.get('step', 0)
         _set_rng_state(ckpt['rng'], learn.dls)
-    learn.start_epoch = ckpt['epoch']
+    learn.resume_epoch = ckpt['epoch']
     return learn
 
 class SaveCheckpoint(Callback):
