@@ -258,6 +258,7 @@ class SaveCheckpoint(Callback):
     order = 60
     def __init__(self, path, every=1): store_attr()
     def after_epoch(self):
+        if self.epoch < getattr(self.learn, 'resume_epoch', 0): return    # an epoch skipped when resuming
         if (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch: save_checkpoint(self.learn, self.path)
 
 # %% ../nbs/05_learner.ipynb #b17ab536
