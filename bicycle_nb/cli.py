@@ -29,7 +29,7 @@ USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, TypeError, NonFin
 
 def friendly_errors(prog, main, argv=None):
     "Run `main(argv)`; print user errors as one line `prog: error: ...` and exit non-zero without a traceback."
-    try: return main(argv)
+    try: main(argv)   # console scripts exit with sys.exit(<return value>): return None for status 0
     except KeyboardInterrupt:
         print(f'{prog}: interrupted; the last complete checkpoint (if any) is intact.', file=sys.stderr); sys.exit(130)
     except USER_ERRORS as e:

@@ -51,3 +51,7 @@ def test_killed_run_resumes_and_finishes(tmp_path):
     rows = (out/'losses.csv').read_text().strip().splitlines()
     assert rows[0].startswith('epoch') and [int(l.split(',')[0]) for l in rows[1:]] == [0, 1, 2], rows
     assert sorted(p.name for p in (out/'samples').iterdir()) == ['epoch_000.png', 'epoch_001.png', 'epoch_002.png']
+
+def test_successful_commands_exit_zero(tmp_path):
+    r = run('bicycle_nb_shapes', str(tmp_path/'s'), '--n_train', '4', '--n_valid', '2', '--size', '32')
+    assert r.returncode == 0 and r.stderr.strip() == '', (r.returncode, r.stderr)
