@@ -40,3 +40,25 @@ def test_validation_steps_nothing(shapes):
     after = _weights(learn)
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert 0 < loss < 2      # the L1 of the encoded reconstruction, in [-1, 1] image units
+
+def test_all_four_optimisers_follow_the_schedule(shapes):
+    dls = aligned_dls(shapes, size=32, bs=4, seed=0)
+    learn = bicycle_learner(dls, ngf=4, nef=4, ndf=4, seed=0)
+    seen = []
+    class Spy(Callback):
+        order = 100
+        def after_batch(self):
+            tr = self.learn.bicycle_trainer
+            if self.training: seen.append((self.epoch, [float(g['lr']) for g in self.learn.opt.opt.param_groups],
+                                           tr.opt_D.param_groups[0]['lr'], tr.opt_D2.param_groups[0]['lr']))
+    with learn.no_bar(), learn.no_logging(): learn.fit_flat_lin(1, 1, 2e-4, cbs=Spy())
+    for epoch, ge, d, d2 in seen:
+        want = 2e-4 * (1 if epoch == 0 else 0.5)      # official linear policy: ends at lr / (n_decay + 1)
+        assert all(abs(x - want) < 1e-12 for x in ge + [d, d2]), (epoch, ge, d, d2)
+
+def test_show_samples_writes_a_grid_per_epoch(shapes, tmp_path):
+    from bicycle_nb.learner import ShowSamples
+    dls = aligned_dls(shapes, size=32, bs=4, seed=0)
+    learn = bicycle_learner(dls, ngf=4, nef=4, ndf=4, seed=0)
+    with learn.no_bar(), learn.no_logging(): learn.fit(2, 2e-4, cbs=ShowSamples(every=1, n=3, fname=str(tmp_path/'grid_{epoch}.png')))
+    assert sorted(p.name for p in tmp_path.glob('grid_*.png')) == ['grid_0.png', 'grid_1.png']
