@@ -10,17 +10,8 @@ share of samples whose colour is a valid mode). Prints JSON (and writes it to --
 import argparse, json, time, sys, tempfile
 from pathlib import Path
 import numpy as np, torch
-from fastai.basics import Callback, CancelFitException
 from bicycle_nb.data import make_shapes, aligned_dls, classify_mode, read_modes
-from bicycle_nb.learner import bicycle_learner
-
-class StopAfterSteps(Callback):
-    order = 90
-    def __init__(self, steps): self.steps, self.done = steps, 0
-    def after_batch(self):
-        if self.training:
-            self.done += 1
-            if self.done >= self.steps: raise CancelFitException
+from bicycle_nb.learner import bicycle_learner, StopAfterSteps
 
 def valid_batch(path, size, n):
     "The first n validation pairs (A, B) as tensors in [-1, 1], with their ground-truth modes."

@@ -21,9 +21,9 @@ from .flows import *
 # %% auto #0
 __all__ = ['VARIANTS', 'LOSS_DEFAULTS', 'LOSS_NAMES', 'CKPT_FORMAT', 'variant_options', 'torch_adam', 'ge_splitter',
            'NonFiniteLossError', 'BicycleLoss', 'set_requires_grad', 'BicycleTrainer', 'EpochLoss', 'flat_lin_factor',
-           'FlatLinLR', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'BicycleLearner',
-           'sample_grid', 'show_grid', 'ShowSamples', 'bicycle_learner', 'replay_official_steps', 'to_official_names',
-           'step_parity_report']
+           'FlatLinLR', 'StopAfterSteps', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint',
+           'BicycleLearner', 'sample_grid', 'show_grid', 'ShowSamples', 'bicycle_learner', 'replay_official_steps',
+           'to_official_names', 'step_parity_report']
 
 # %% ../nbs/05_learner.ipynb #c08b44e3
 VARIANTS = {
@@ -171,7 +171,17 @@ def fit_flat_lin(self:Learner, n_epochs, n_epochs_decay, lr=None, cbs=None, **kw
     lr = ifnone(lr, self.lr)
     self.fit(n_epochs + n_epochs_decay, lr, cbs=L(cbs) + FlatLinLR(lr, n_epochs, n_epochs_decay), **kwargs)
 
-# %% ../nbs/05_learner.ipynb #8636fe5e
+# %% ../nbs/05_learner.ipynb #55926af7
+class StopAfterSteps(Callback):
+    "End the fit after `n` training steps (batches); `done` counts them."
+    order = 90
+    def __init__(self, n): self.n, self.done = n, 0
+    def after_batch(self):
+        if self.training:
+            self.done += 1
+            if self.done >= self.n: raise CancelFitException
+
+# %% ../nbs/05_learner.ipynb #b17ab536
 CKPT_FORMAT = 'bicycle_nb.checkpoint'
 
 def _rng_state(dls=None):
@@ -261,7 +271,7 @@ class SaveCheckpoint(Callback):
         if self.epoch < getattr(self.learn, 'resume_epoch', 0): return    # an epoch skipped when resuming
         if (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch: save_checkpoint(self.learn, self.path)
 
-# %% ../nbs/05_learner.ipynb #b17ab536
+# %% ../nbs/05_learner.ipynb #60611f8c
 class BicycleLearner(Learner):
     "A fastai `Learner` for BicycleGAN (`learn.bicycle_trainer` is its step callback); `save`/`load` use the full checkpoint."
     def save(self, file, with_opt=True, **kwargs):
@@ -269,7 +279,7 @@ class BicycleLearner(Learner):
     def load(self, file, with_opt=True, **kwargs):
         return load_checkpoint(self.path/self.model_dir/f'{file}.pth', self, with_opt=with_opt)
 
-# %% ../nbs/05_learner.ipynb #60611f8c
+# %% ../nbs/05_learner.ipynb #cb274d9a
 def sample_grid(model, A, B, n=5, seed=0):
     "Images [rows, 2 + n, C, H, W] in [-1, 1]: A, B and `n` samples per input with fixed z (eval mode)."
     g = torch.Generator().manual_seed(seed)
@@ -305,7 +315,7 @@ class ShowSamples(Callback):
         fig = show_grid(grid, titles, fname=None if self.fname is None else str(self.fname).format(epoch=self.epoch))
         if self.fname is None: plt.show()
 
-# %% ../nbs/05_learner.ipynb #cb274d9a
+# %% ../nbs/05_learner.ipynb #a7965944
 def _data_shapes(dls):
     b = dls.one_batch()
     if len(b) < 2: raise ValueError('bicycle_learner needs DataLoaders of (A, B) pairs, got batches without a target. Use aligned_dls.')
@@ -340,7 +350,7 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
     learn.create_opt(); trainer.after_create()
     return learn
 
-# %% ../nbs/05_learner.ipynb #2a0a338c
+# %% ../nbs/05_learner.ipynb #56d3b927
 def replay_official_steps(fixture, steps=3):
     "Replay an official three-step fixture through `bicycle_learner`'s real training path; returns what happened."
     from bicycle_nb.official import from_official
@@ -388,7 +398,7 @@ def to_official_names(kind, net, sd):
     names = official_G_names(net)
     return {names[k]: v for k, v in sd.items()}
 
-# %% ../nbs/05_learner.ipynb #6374ff7e
+# %% ../nbs/05_learner.ipynb #388c60a7
 def step_parity_report(fixture, res):
     "The fixtures' criteria: worst loss error, worst step-1 gradient error (relative, or absolute where tiny), 3-step update error per network."
     rel = lambda a, b: ((a.double() - b.double()).norm() / b.double().norm()).item()

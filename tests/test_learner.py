@@ -4,17 +4,11 @@ from pathlib import Path
 import pytest, torch
 from fastai.basics import Callback, CancelFitException
 from bicycle_nb.data import make_shapes, aligned_dls
-from bicycle_nb.learner import bicycle_learner
+from bicycle_nb.learner import bicycle_learner, StopAfterSteps
 
 @pytest.fixture(scope='module')
 def shapes():
     return make_shapes(Path(tempfile.mkdtemp())/'shapes', n_train=16, n_valid=8, size=32)
-
-class StopAfter(Callback):
-    order = 100
-    def __init__(self, n): self.n = n
-    def after_batch(self):
-        if self.training and self.iter + 1 >= self.n: raise CancelFitException
 
 def _weights(learn):
     return {f'{k}.{n}': p.detach().clone() for k in ('G', 'E', 'D', 'D2') for n, p in getattr(learn.model, k).state_dict().items()}
@@ -22,7 +16,7 @@ def _weights(learn):
 def _train(shapes, seed, steps=3):
     dls = aligned_dls(shapes, size=32, bs=4, seed=seed)
     learn = bicycle_learner(dls, ngf=4, nef=4, ndf=4, seed=seed)
-    with learn.no_bar(), learn.no_logging(): learn.fit(1, 2e-4, cbs=StopAfter(steps))
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 2e-4, cbs=StopAfterSteps(steps))
     return learn
 
 def test_same_seed_same_run(shapes):
