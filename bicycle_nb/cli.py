@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #58ff0e06
 from __future__ import annotations
-import argparse, json, sys, time, warnings
+import argparse, json, sys, warnings
 # a command line prints one line per problem: silence third-party deprecation chatter raised at import
 warnings.filterwarnings('ignore', category=FutureWarning)
 warnings.filterwarnings('ignore', category=DeprecationWarning)
@@ -15,7 +15,7 @@ from fastcore.all import *
 from fastai.basics import Callback
 from fastai.callback.progress import CSVLogger
 from .data import make_shapes, aligned_dls, PairHalf, get_image_files
-from .learner import (bicycle_learner, load_checkpoint, read_checkpoint, SaveCheckpoint, VARIANTS,
+from .learner import (bicycle_learner, load_checkpoint, SaveCheckpoint, VARIANTS,
                                 FlatLinLR, NonFiniteLossError)
 from .inference import sample, encode, save_grid, load_image, to_pil, latent_walk, save_gif
 from .official import load_official

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #5a552284
 from __future__ import annotations
-import csv, json, math, os, shutil, tempfile
+import csv, json, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import torch

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_learner.ipynb #5aecd91f
 from __future__ import annotations
-import math, os, random, tempfile
+import os, random, tempfile
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -312,7 +312,7 @@ class ShowSamples(Callback):
         A, B = self.dls.valid.one_batch() if len(self.dls.valid) else self.dls.train.one_batch()
         grid = sample_grid(self.model, A[:self.n_inputs], B[:self.n_inputs], self.n)
         titles = ['A', 'B'] + [f'z{i}' for i in range(self.n)]
-        fig = show_grid(grid, titles, fname=None if self.fname is None else str(self.fname).format(epoch=self.epoch))
+        show_grid(grid, titles, fname=None if self.fname is None else str(self.fname).format(epoch=self.epoch))
         if self.fname is None: plt.show()
 
 # %% ../nbs/05_learner.ipynb #a7965944
@@ -370,7 +370,6 @@ def replay_official_steps(fixture, steps=3):
         getattr(m, k).load_state_dict(from_official(fixture['before'][k], k[0], **cfg).state_dict())
     noise = [t for b in fixture['batches'][:steps] for t in (b['eps'], b['z_random'])]
     m.draw_noise = lambda n, kind='z', like=None: noise.pop(0).clone()
-    names = {k: {id(p): n for n, p in getattr(m, k).named_parameters()} for k in ('G', 'E', 'D', 'D2')}
     res = dict(grads={}, after={})
     class Capture(Callback):
         order = -6

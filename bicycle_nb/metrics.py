@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-import torch.nn.functional as F
 from fastcore.all import *
-from .data import classify_mode, PALETTE
+from .data import classify_mode
 from .inference import sample
 
 # %% auto #0
