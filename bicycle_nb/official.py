@@ -41,6 +41,10 @@ def _strip(sd):
 def _conv_weights(sd, pattern):
     return sorted(((tuple(int(g) for g in m.groups()), k) for k in sd for m in [re.fullmatch(pattern, k)] if m and sd[k].dim() == 4))
 
+def _norm_of(sd, prefix=''):
+    "'batch' if the entries under `prefix` include a 1-d weight (only batch norm has one), else 'instance'."
+    return 'batch' if any(k.startswith(prefix) and k.endswith('.weight') and sd[k].dim() == 1 for k in sd) else 'instance'
+
 def _G_config(sd):
     if 'model.down.0.weight' in sd:
         downs = [k for k in sd if re.fullmatch(r'model\.(submodule\.)*down\.1\.weight', k) and sd[k].dim() == 4]
@@ -57,9 +61,8 @@ def _G_config(sd):
     else:
         raise ValueError("This does not look like an official BicycleGAN generator (no 'model.down.0' or 'model.model.0' weights). Is it an E or D file?")
     bilinear = sd[up0].shape[-1] == 3
-    batch = any(k.endswith('.weight') and sd[k].dim() == 1 for k in sd)
     out_nc = sd[up0].shape[0] if bilinear else sd[up0].shape[1]
-    return dict(netG=f'unet_{2 ** n}', ngf=int(ngf), output_nc=int(out_nc), norm='batch' if batch else 'instance',
+    return dict(netG=f'unet_{2 ** n}', ngf=int(ngf), output_nc=int(out_nc), norm=_norm_of(sd),
                 upsample='bilinear' if bilinear else 'basic', **cfg)
 
 def _E_config(sd):
@@ -70,7 +73,7 @@ def _E_config(sd):
     nef, input_nc = sd['conv.0.weight'].shape[:2]
     return dict(netE=f"{'resnet' if resnet else 'conv'}_{2 ** (stages + 3)}", nef=int(nef), input_nc=int(input_nc),
                 nz=int(sd['fc.0.weight'].shape[0]), vaeLike='fcVar.0.weight' in sd,
-                norm='batch' if any(k.endswith('.weight') and sd[k].dim() == 1 for k in sd if k.startswith('conv')) else 'instance')
+                norm=_norm_of(sd, 'conv'))
 
 def _D_config(sd):
     if 'model_0.0.weight' not in sd:
@@ -79,7 +82,7 @@ def _D_config(sd):
     ndf, input_nc = sd['model_0.0.weight'].shape[:2]
     num_Ds = len({k.split('.')[0] for k in sd if k.startswith('model_')})
     return dict(netD=f"basic_{128 if len(convs) - 2 == 2 else 256}_multi", n_layers=len(convs) - 2, ndf=int(ndf),
-                input_nc=int(input_nc), num_Ds=num_Ds, norm='batch' if any(sd[k].dim() == 1 and k.endswith('.weight') for k in sd) else 'instance')
+                input_nc=int(input_nc), num_Ds=num_Ds, norm=_norm_of(sd))
 
 def official_config(state_dict, kind):
     "The official options (netG/netE/netD, widths, channels, norm, ...) that a `kind` 'G', 'E' or 'D' state dict was made with."
