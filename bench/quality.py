@@ -1,20 +1,44 @@
-"""Quality benchmark on the shapes data: does z carry the mode?
+"""Quality benchmark on the shapes data: does z carry the mode, and how soon?
 
-Trains each variant for the same number of steps (64 px, batch 8, widths 16, official recipe) and reports
-per variant: how many of the dataset's modes the samples of one input cover (20 random z per input), how
-often an output generated from an encoded reference shows the reference's mode, and a realism proxy (the
-share of samples whose colour is a valid mode). Prints JSON (and writes it to --out).
+Every run trains one recipe on the shapes data (64 px, batch 8, widths 16, one CPU thread) for a budget of
+*training* seconds, measured as the process's CPU time (with one thread this equals wall-clock seconds on a
+quiet core, and a busy machine does not shrink a run's budget). Evaluation pauses the clock. At regular
+points it measures, on 50 validation outlines:
 
-    python bench/quality.py --steps 6000 --variants bicycle pix2pix+noise
+- modes_covered_per_input: distinct modes among 20 samples with random z (of 10 in the data);
+- encode_accuracy: G(A, mu(E(B_ref))) for a reference of another input shows the reference's mode;
+- realism_valid_colour: share of samples whose colour is one of the 10 valid modes;
+- shape_iou: IoU of the sample's painted area with the true B's (fidelity to the input's outline).
+
+    python bench/quality.py screen --seconds 120            # every candidate against the default, seed 0
+    python bench/quality.py final --seconds 600 --seeds 0 1 2 --candidates default bicycle-fast
+    python bench/quality.py screen --candidates default ms --jobs 2   # two runs side by side (one thread each)
+
+Prints JSON (and writes it to --out). Each run also writes its own JSON under bench/results/runs/, so an
+interrupted sweep keeps what it finished and `--reuse` skips finished runs.
 """
-import argparse, json, time, sys, tempfile
+import argparse, json, time, sys, tempfile, os, subprocess
 from pathlib import Path
 import numpy as np, torch
-from bicycle_nb.data import make_shapes, aligned_dls, classify_mode, read_modes
-from bicycle_nb.learner import bicycle_learner, StopAfterSteps
+
+# name -> (bicycle_learner options, learning rate). 'default' is the faithful official recipe.
+CANDIDATES = {
+    'default':       (dict(), 2e-4),
+    'ms':            (dict(lambda_ms=1.), 2e-4),        # Mao et al. 2019 mode seeking
+    'gain1':         (dict(init_gain=1.), 2e-4),        # xavier gain 1.0 instead of 0.02
+    'warmup':        (dict(warmup=1000), 2e-4),         # KL and latent terms ramp up over 1000 steps
+    'lrE5':          (dict(lr_E_mult=5.), 2e-4),        # encoder learns 5x faster than G
+    'nz4':           (dict(nz=4), 2e-4),
+    'nz2':           (dict(nz=2), 2e-4),
+    'lr1e-3':        (dict(), 1e-3),
+    'kl1e-3':        (dict(lambda_kl=1e-3), 2e-4),
+    'zE':            (dict(latent_trains_E=True), 2e-4),  # the latent loss trains E as well (as the paper's cLR-GAN)
+    'bicycle-fast':  (dict(variant='bicycle-fast'), None),
+}
 
 def valid_batch(path, size, n):
     "The first n validation pairs (A, B) as tensors in [-1, 1], with their ground-truth modes."
+    from bicycle_nb.data import aligned_dls, read_modes
     dls = aligned_dls(path, size=size, bs=n, flip=False)
     A, B = dls.valid.one_batch()
     modes = read_modes(path)
@@ -22,11 +46,24 @@ def valid_batch(path, size, n):
     return A.cpu(), B.cpu(), np.array([modes[f'val/{Path(f).name}'] for f in files])
 
 def classify(imgs, max_dist):
+    from bicycle_nb.data import classify_mode
     out = [classify_mode(im) for im in imgs]
     return np.array([m if d <= max_dist else -1 for m, d in out])
 
+def painted(imgs, ignore=80.):
+    "Masks [N, H, W] of pixels that are neither background white nor outline black."
+    px = (imgs.clamp(-1, 1) + 1) * 127.5
+    far_white = (px - 255.).norm(dim=1) > ignore
+    far_black = px.norm(dim=1) > ignore
+    return far_white & far_black
+
+def iou(a, b):
+    inter, union = (a & b).sum((1, 2)).float(), (a | b).sum((1, 2)).float()
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
+
 @torch.no_grad()
 def evaluate(model, A, B, modes, n_samples=20, max_dist=60., seed=0):
+    was = model.training
     model.eval()
     g = torch.Generator().manual_seed(seed)
     N = A.size(0)
@@ -34,8 +71,9 @@ def evaluate(model, A, B, modes, n_samples=20, max_dist=60., seed=0):
     outs = model.G(A.repeat_interleave(n_samples, 0), z)
     cls = classify(outs, max_dist).reshape(N, n_samples)
     coverage = [len(set(r[r >= 0].tolist())) for r in cls]
+    ious = iou(painted(outs), painted(B).repeat_interleave(n_samples, 0))
     res = dict(modes_covered_per_input=float(np.mean(coverage)), modes_covered_std=float(np.std(coverage)),
-               realism_valid_colour=float((cls >= 0).mean()))
+               realism_valid_colour=float((cls >= 0).mean()), shape_iou=float(ious.mean()))
     if model.E is not None:
         perm = torch.from_numpy(np.random.default_rng(seed).permutation(N))
         zr = model.E(B[perm])[0]
@@ -43,40 +81,116 @@ def evaluate(model, A, B, modes, n_samples=20, max_dist=60., seed=0):
         res['encode_accuracy'] = float((enc == modes[perm.numpy()]).mean())
     else:
         res['encode_accuracy'] = None
+    model.train(was)
     return res
+
+def make_budget_cb(seconds, eval_every, eval_fn):
+    from fastai.callback.core import Callback, CancelFitException
+    class CPUBudget(Callback):
+        "Stop after `seconds` of this process's CPU time spent training; evaluate every `eval_every` seconds."
+        order = 100
+        def before_fit(self):
+            self.used, self.steps, self.curve, self.next_eval = 0., 0, [], eval_every
+            self.t0 = time.process_time()
+        def after_batch(self):
+            if not self.training: return
+            self.steps += 1
+            self.used += time.process_time() - self.t0
+            if self.used >= self.next_eval or self.used >= seconds:
+                self.curve.append(dict(train_seconds=round(self.used, 1), steps=self.steps, **eval_fn(self.learn.model)))
+                print(json.dumps(self.curve[-1]), file=sys.stderr, flush=True)
+                self.next_eval += eval_every
+            if self.used >= seconds: raise CancelFitException()
+            self.t0 = time.process_time()
+    return CPUBudget()
+
+def run_one(name, seed, a):
+    "Train candidate `name` with `seed` for `a.seconds` CPU seconds; its curve and final figures."
+    from bicycle_nb.data import make_shapes, aligned_dls
+    from bicycle_nb.learner import bicycle_learner
+    torch.set_num_threads(1)
+    kw, lr = CANDIDATES[name]
+    kw = dict(kw)
+    data = Path(a.data or Path(tempfile.gettempdir())/f'bicycle_nb_shapes_{a.size}')
+    path = make_shapes(data, n_train=2000, n_valid=200, size=a.size, seed=0)
+    A, B, modes = valid_batch(path, a.size, a.n_eval)
+    dls = aligned_dls(path, size=a.size, bs=a.bs, seed=seed)
+    learn = bicycle_learner(dls, ngf=a.width, nef=a.width, ndf=a.width, seed=seed, **kw)
+    budget = make_budget_cb(a.seconds, a.eval_every, lambda m: evaluate(m, A, B, modes))
+    t0 = time.time()
+    with learn.no_bar(), learn.no_logging():
+        learn.fit(100_000, lr or learn.lr, cbs=budget)
+    res = dict(candidate=name, seed=seed, options=kw, lr=lr or learn.lr, cpu_seconds=round(budget.used, 1),
+               wall_seconds=round(time.time() - t0, 1), steps=budget.steps,
+               seconds_per_step=round(budget.used / max(budget.steps, 1), 4),
+               **{k: v for k, v in budget.curve[-1].items() if k not in ('steps', 'train_seconds')}, curve=budget.curve)
+    if a.save_model:
+        from bicycle_nb.learner import save_checkpoint
+        save_checkpoint(learn, Path(a.save_model)/f'{name}_seed{seed}.pth')
+    return res
+
+def run_file(a, name, seed): return Path(a.runs)/f'{name}_s{seed}_{a.seconds:g}s.json'
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--variants', nargs='+', default=['bicycle', 'pix2pix+noise'])
-    ap.add_argument('--steps', type=int, default=6000)
+    ap.add_argument('mode', choices=['screen', 'final', 'one'])
+    ap.add_argument('--candidates', nargs='+', default=None)
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0])
+    ap.add_argument('--seconds', type=float, default=120)
+    ap.add_argument('--eval_every', type=float, default=30)
     ap.add_argument('--size', type=int, default=64)
     ap.add_argument('--bs', type=int, default=8)
     ap.add_argument('--width', type=int, default=16)
     ap.add_argument('--n_eval', type=int, default=50)
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--jobs', type=int, default=1, help='runs side by side, one thread each')
+    ap.add_argument('--reuse', action='store_true', help='skip runs whose JSON is already in --runs')
     ap.add_argument('--data', default=None)
-    ap.add_argument('--out', default='bench/results/quality.json')
+    ap.add_argument('--save_model', default=None, help='folder for each run\'s final checkpoint')
+    ap.add_argument('--runs', default='bench/results/runs')
+    ap.add_argument('--out', default=None)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    data = Path(a.data or Path(tempfile.gettempdir())/f'bicycle_nb_shapes_{a.size}')
-    path = make_shapes(data, n_train=2000, n_valid=200, size=a.size, seed=0)
-    A, B, modes = valid_batch(path, a.size, a.n_eval)
-    results = dict(config=dict(vars(a), n_modes=10, dataset=str(path)), variants={})
-    for v in a.variants:
-        dls = aligned_dls(path, size=a.size, bs=a.bs, seed=a.seed)
-        learn = bicycle_learner(dls, variant=v, ngf=a.width, nef=a.width, ndf=a.width, seed=a.seed)
-        stop = StopAfterSteps(a.steps)
-        t0 = time.time()
-        with learn.no_bar(), learn.no_logging():
-            learn.fit(10_000, 2e-4, cbs=stop)
-        secs = time.time() - t0
-        r = dict(steps=stop.done, train_seconds=round(secs, 1), seconds_per_step=round(secs / stop.done, 4),
-                 **evaluate(learn.model, A, B, modes))
-        results['variants'][v] = r
-        print(json.dumps({v: r}), file=sys.stderr, flush=True)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(results, indent=1))
-    print(json.dumps(results, indent=1))
+    names = a.candidates or [k for k in CANDIDATES if k != 'bicycle-fast']
+    for n in names:
+        if n not in CANDIDATES: ap.error(f'unknown candidate {n!r}; choose from {", ".join(CANDIDATES)}')
+    if a.mode == 'one':    # a single run (used by the parent process below)
+        r = run_one(names[0], a.seeds[0], a)
+        Path(a.runs).mkdir(parents=True, exist_ok=True)
+        f = run_file(a, names[0], a.seeds[0]); tmp = f.with_suffix('.tmp')
+        tmp.write_text(json.dumps(r, indent=1)); os.replace(tmp, f)
+        return
+    todo = [(n, s) for s in a.seeds for n in names]
+    queue, running = list(todo), []
+    while queue or running:
+        while queue and len(running) < a.jobs:
+            n, s = queue.pop(0)
+            f = run_file(a, n, s)
+            if a.reuse and f.exists(): continue
+            argv = [sys.executable, __file__, 'one', '--candidates', n, '--seeds', str(s), '--runs', a.runs]
+            for k in ('seconds', 'eval_every', 'size', 'bs', 'width', 'n_eval', 'data', 'save_model'):
+                if getattr(a, k) is not None: argv += [f'--{k}', str(getattr(a, k))]
+            env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+            running.append((n, s, subprocess.Popen(argv, env=env)))
+        time.sleep(1)
+        for item in list(running):
+            if item[2].poll() is not None:
+                running.remove(item)
+                if item[2].returncode: print(f'run {item[0]} seed {item[1]} failed ({item[2].returncode})', file=sys.stderr)
+    runs = {}
+    for n, s in todo:
+        f = run_file(a, n, s)
+        if f.exists(): runs.setdefault(n, []).append(json.loads(f.read_text()))
+    summary = {}
+    keys = ('modes_covered_per_input', 'encode_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
+    for n, rs in runs.items():
+        summary[n] = {k: dict(mean=float(np.mean([r[k] for r in rs])), std=float(np.std([r[k] for r in rs])),
+                              per_seed=[r[k] for r in rs]) for k in keys if rs[0].get(k) is not None}
+        summary[n]['seeds'] = [r['seed'] for r in rs]
+    out = dict(config=dict(mode=a.mode, seconds=a.seconds, size=a.size, bs=a.bs, width=a.width, n_eval=a.n_eval,
+                           threads_per_run=1, budget='process CPU seconds of training (evaluation excluded)', n_modes=10),
+               summary=summary, runs=runs)
+    dest = Path(a.out or f'bench/results/quality_{a.mode}.json')
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(out, indent=1))
+    print(json.dumps(dict(config=out['config'], summary=summary), indent=1))
 
 if __name__ == '__main__': main()

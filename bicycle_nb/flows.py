@@ -103,11 +103,16 @@ def bicycle_forward(model, A, B):
     if do_clr: out.update(clr_flow(model, A1, opts.get('latent_trains_E', False), need_z=opts.lambda_z > 0))
     return out
 
-def ge_losses(model, out, opts):
-    "All weighted losses of the G/E update, by name (G_GAN, G_GAN2, G_L1, z_L1, kl)."
+def ge_losses(model, out, opts, warm=1.):
+    "All weighted losses of the G/E update, by name (G_GAN, G_GAN2, G_L1, z_L1, kl; ms when `lambda_ms` > 0); `warm` scales kl and z_L1."
     losses = dict(G_GAN=None, G_GAN2=None, G_L1=None, z_L1=None, kl=None)
     if 'fake_B_encoded' in out: losses.update(cvae_losses(model, out, out['A1'], out['B1'], opts))
     if 'fake_B_random' in out: losses.update(clr_losses(model, out, out['A1'], opts))
+    if warm != 1.:
+        for k in ('kl', 'z_L1'):
+            if losses[k] is not None: losses[k] = losses[k] * warm
+    if opts.get('lambda_ms', 0) > 0 and 'fake_B_encoded' in out and 'fake_B_random' in out:
+        losses['ms'] = opts.lambda_ms * mode_seeking_loss(out['fake_B_encoded'], out['fake_B_random'], out['z_encoded'], out['z_random'])
     return {k: v for k, v in losses.items() if v is not None}
 
 def d_losses(model, out, opts):

@@ -20,10 +20,10 @@ from .flows import *
 
 # %% auto #0
 __all__ = ['VARIANTS', 'LOSS_DEFAULTS', 'LOSS_NAMES', 'CKPT_FORMAT', 'variant_options', 'torch_adam', 'ge_splitter',
-           'NonFiniteLossError', 'BicycleLoss', 'set_requires_grad', 'BicycleTrainer', 'EpochLoss', 'flat_lin_factor',
-           'FlatLinLR', 'StopAfterSteps', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint',
-           'BicycleLearner', 'sample_grid', 'show_grid', 'ShowSamples', 'bicycle_learner', 'replay_official_steps',
-           'to_official_names', 'step_parity_report']
+           'NonFiniteLossError', 'warm_factor', 'BicycleLoss', 'set_requires_grad', 'BicycleTrainer', 'EpochLoss',
+           'flat_lin_factor', 'FlatLinLR', 'StopAfterSteps', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
+           'SaveCheckpoint', 'BicycleLearner', 'sample_grid', 'show_grid', 'ShowSamples', 'bicycle_learner',
+           'replay_official_steps', 'to_official_names', 'step_parity_report']
 
 # %% ../nbs/05_learner.ipynb #c08b44e3
 VARIANTS = {
@@ -35,7 +35,8 @@ VARIANTS = {
     'cLR-GAN':       dict(lambda_L1=0., lambda_kl=0., lambda_GAN=0., latent_trains_E=True),
 }
 LOSS_DEFAULTS = dict(lambda_L1=10., lambda_GAN=1., lambda_GAN2=1., lambda_z=0.5, lambda_kl=0.01, gan_mode='lsgan',
-                     use_same_D=False, conditional_D=False, use_vae=True, latent_trains_E=False)
+                     use_same_D=False, conditional_D=False, use_vae=True, latent_trains_E=False,
+                     lambda_ms=0., warmup=0, lr_E_mult=1., init='xavier', init_gain=0.02)
 LOSS_NAMES = ('G_GAN', 'D', 'G_GAN2', 'D2', 'G_L1', 'z_L1', 'kl')
 
 def variant_options(variant='bicycle', **given):
@@ -60,12 +61,17 @@ def ge_splitter(model):
 class NonFiniteLossError(RuntimeError):
     "A loss became NaN or infinite."
 
+def warm_factor(step, warmup):
+    "Weight of the KL and latent terms at `step`: rises linearly from 1/warmup to 1 over `warmup` steps (1 if 0)."
+    return 1. if not warmup else min(1., (step + 1) / warmup)
+
 class BicycleLoss:
     "fastai loss function: the G/E objective in training, the encoded-reconstruction L1 in validation."
     def __init__(self, trainer): self.trainer = trainer
     def __call__(self, pred, B):
         if 'A1' not in pred: return l1_loss(pred['fake_B_encoded'], B)
-        losses = ge_losses(self.trainer.learn.model, pred, self.trainer.learn.model.opts)
+        opts = self.trainer.learn.model.opts
+        losses = ge_losses(self.trainer.learn.model, pred, opts, warm=warm_factor(self.trainer.step_count, opts.get('warmup', 0)))
         self.trainer.record(losses)
         return sum(losses.values())
 
@@ -112,6 +118,12 @@ class BicycleTrainer(Callback):
                 raise NonFiniteLossError(f"Loss {k} became {v.item()} at epoch {self.epoch}, iteration {self.iter} "
                                          f"(step {self.step_count}): training stopped. Checkpoints already written are intact; "
                                          f"lower the learning rate or the lambdas and resume from the last one.")
+
+    def before_step(self):
+        "Give E its own learning rate: `lr_E_mult` times G's (fastai's schedulers set both groups before each batch)."
+        mult = self.model.opts.get('lr_E_mult', 1.)
+        pgs = self.learn.opt.param_groups
+        if mult != 1. and len(pgs) > 1: pgs[1]['lr'] = pgs[0]['lr'] * mult
 
     def _sync_lr(self, opt):
         lr = float(self.learn.opt.hypers[0]['lr'])
@@ -324,15 +336,19 @@ def _data_shapes(dls):
         raise ValueError(f'A and B must be square images of one size, got A {tuple(A.shape)} and B {tuple(B.shape)}.')
     return A.shape[-1], A.shape[1], B.shape[1]
 
+def _loss_names(opts): return LOSS_NAMES + (('ms',) if opts.get('lambda_ms', 0) > 0 else ())
+
 @delegates(Learner.__init__, but=['loss_func', 'opt_func', 'splitter', 'metrics'])
 def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject='all', netE='resnet', norm='instance',
                     nl='relu', upsample='basic', dropout=True, num_Ds=2, gan_mode=None, lambda_L1=None, lambda_GAN=None,
                     lambda_GAN2=None, lambda_z=None, lambda_kl=None, use_same_D=None, conditional_D=None, use_vae=None,
-                    latent_trains_E=None, init='xavier', init_gain=0.02, lr=2e-4, beta1=0.5, seed=None, **kwargs):
+                    latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, init=None, init_gain=None, lr=2e-4,
+                    beta1=0.5, seed=None, **kwargs):
     "A fastai `Learner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs."
     opts = variant_options(variant, gan_mode=gan_mode, lambda_L1=lambda_L1, lambda_GAN=lambda_GAN, lambda_GAN2=lambda_GAN2,
                            lambda_z=lambda_z, lambda_kl=lambda_kl, use_same_D=use_same_D, conditional_D=conditional_D,
-                           use_vae=use_vae, latent_trains_E=latent_trains_E)
+                           use_vae=use_vae, latent_trains_E=latent_trains_E, lambda_ms=lambda_ms, warmup=warmup,
+                           lr_E_mult=lr_E_mult, init=init, init_gain=init_gain)
     if opts['gan_mode'] not in GAN_MODES: raise ValueError(f"gan_mode must be one of {GAN_MODES}, got {opts['gan_mode']!r}.")
     bs = getattr(dls.train, 'bs', 2)
     if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
@@ -341,12 +357,12 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
     if seed is not None: set_seed(seed, reproducible=True)
     use_D, use_D2 = opts['lambda_GAN'] > 0, opts['lambda_GAN2'] > 0 and not opts['use_same_D']
     model = bicycle_model(size, input_nc, output_nc, nz, ngf, nef, ndf, inject, netE, norm, nl, upsample, dropout, num_Ds,
-                          use_E=opts.pop('use_E'), use_D=use_D, use_D2=use_D2, init=init, init_gain=init_gain,
+                          use_E=opts.pop('use_E'), use_D=use_D, use_D2=use_D2, init=opts.pop('init'), init_gain=opts.pop('init_gain'),
                           variant=variant, **opts)
     trainer = BicycleTrainer(lr, beta1)
     cbs = L(kwargs.pop('cbs', None)) + trainer
     learn = BicycleLearner(dls, model, loss_func=BicycleLoss(trainer), opt_func=torch_adam(beta1), lr=lr,
-                           splitter=ge_splitter, metrics=[EpochLoss(trainer, n) for n in LOSS_NAMES], cbs=cbs, **kwargs)
+                           splitter=ge_splitter, metrics=[EpochLoss(trainer, n) for n in _loss_names(model.opts)], cbs=cbs, **kwargs)
     learn.create_opt(); trainer.after_create()
     return learn
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['GAN_MODES', 'gan_loss', 'gradient_penalty', 'l1_loss', 'kl_loss', 'latent_l1']
+__all__ = ['GAN_MODES', 'gan_loss', 'gradient_penalty', 'l1_loss', 'kl_loss', 'latent_l1', 'mode_seeking_loss']
 
 # %% ../nbs/02_losses.ipynb #0c94951b
 GAN_MODES = ('lsgan', 'vanilla', 'wgangp')
@@ -55,3 +55,9 @@ def kl_loss(mu, logvar):
 def latent_l1(z_pred, z):
     "Mean absolute error between the recovered latent `z_pred` and the latent `z` it should be."
     return (z_pred - z).abs().mean()
+
+# %% ../nbs/02_losses.ipynb #2296c5b4
+def mode_seeking_loss(fake1, fake2, z1, z2, eps=1e-5):
+    "Mao et al.'s mode-seeking term: 1 / (mean |fake1 - fake2| / mean |z1 - z2| + eps); the codes get no gradient."
+    ratio = (fake1 - fake2).abs().mean() / (z1.detach() - z2.detach()).abs().mean()
+    return 1 / (ratio + eps)
