@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #58ff0e06
 from __future__ import annotations
-import argparse, json, sys, warnings
+import argparse, json, os, sys, warnings
 # a command line prints one line per problem: silence third-party deprecation chatter raised at import
 warnings.filterwarnings('ignore', category=FutureWarning)
 warnings.filterwarnings('ignore', category=DeprecationWarning)
@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import matplotlib
 from fastcore.all import *
-from fastai.basics import Callback
+from fastai.basics import Callback, rank_distrib
 from fastai.callback.progress import CSVLogger
 from .data import make_shapes, aligned_dls, PairHalf, get_image_files
 from .learner import (bicycle_learner, load_checkpoint, SaveCheckpoint, VARIANTS,
@@ -84,7 +84,7 @@ class SaveEpochArtifacts(Callback):
     order = 70
     def __init__(self, out, A, B): store_attr()
     def after_epoch(self):
-        if self.epoch < getattr(self.learn, 'resume_epoch', 0): return    # an epoch skipped when resuming
+        if rank_distrib() or self.epoch < getattr(self.learn, 'resume_epoch', 0): return   # rank 0 only; skip resumed-over epochs
         save_grid(self.learn.model, self.A, self.out/'samples'/f'epoch_{self.epoch:03d}.png', B=self.B, n=6, seed=0)
         plot_losses(self.learn.bicycle_trainer.history, self.out/'losses.png')
 
@@ -126,12 +126,24 @@ def _train(argv=None):
         a = argparse.Namespace(**{**saved, 'resume': True, 'out': a.out, 'threads': a.threads})
     elif (out/'checkpoint.pth').exists():
         raise FileExistsError(f'{out} already holds a run: use --resume to continue it, or choose another --out.')
-    if a.data is None: data = make_shapes(out/'shapes', n_train=a.n_train, n_valid=64, size=a.size, seed=0)
+    parallel = int(os.environ.get('WORLD_SIZE', 1)) > 1     # launched by torchrun / accelerate launch: notebook 13
+    if parallel:
+        from .distributed import init_distributed
+        rank, _ = init_distributed()
+    if a.data is None:
+        if not parallel or rank == 0: make_shapes(out/'shapes', n_train=a.n_train, n_valid=64, size=a.size, seed=0)
+        if parallel: torch.distributed.barrier()
+        data = out/'shapes'
     else: data = Path(a.data)
     dls = aligned_dls(data, size=a.size, bs=a.bs, load_size=a.load_size, input_nc=a.input_nc, output_nc=a.output_nc,
                       direction=a.direction, seed=a.seed)
     learn = bicycle_learner(dls, variant=a.variant, nz=a.nz, ngf=a.ngf, nef=a.nef, ndf=a.ndf, inject=a.inject, netE=a.netE,
                             dropout=not a.no_dropout, seed=a.seed, lr=a.lr, **{l: getattr(a, l) for l in LAMBDAS})
+    if parallel:
+        from .distributed import DataParallelBicycle
+        learn.add_cb(DataParallelBicycle())
+        if rank_distrib():   # one progress bar and one log: rank 0's
+            learn.remove_cbs([cb for cb in learn.cbs if type(cb).__name__ == 'ProgressCallback']); learn.logger = noop
     start = 0
     if a.resume:
         load_checkpoint(out/'checkpoint.pth', learn)
@@ -139,14 +151,15 @@ def _train(argv=None):
         print(f'resuming {out} at epoch {start}')
     out.mkdir(parents=True, exist_ok=True)
     opts = {k: v for k, v in vars(a).items() if k != 'resume'}
-    (out/'options.json').write_text(json.dumps(opts, indent=1))
+    if not rank_distrib(): (out/'options.json').write_text(json.dumps(opts, indent=1))
     A, B = dls.valid.one_batch() if len(dls.valid) else dls.train.one_batch()
-    cbs = [SaveCheckpoint(out/'checkpoint.pth'), SaveEpochArtifacts(out, A[:4], B[:4]),
-           LossCSV(str((out/'losses.csv').resolve()), append=a.resume)]
+    cbs = [SaveCheckpoint(out/'checkpoint.pth'), SaveEpochArtifacts(out, A[:4], B[:4])]
+    if not rank_distrib(): cbs.append(LossCSV(str((out/'losses.csv').resolve()), append=a.resume))
     total = a.epochs + a.epochs_decay
     if start >= total: print(f'{out}: all {total} epochs are done.'); return out
     learn.fit(total, a.lr, cbs=cbs + [FlatLinLR(a.lr, a.epochs, a.epochs_decay)], start_epoch=start)
-    print(f'done: checkpoint {out/"checkpoint.pth"}, sample grids in {out/"samples"}, losses in {out/"losses.png"}')
+    if not rank_distrib(): print(f'done: checkpoint {out/"checkpoint.pth"}, sample grids in {out/"samples"}, losses in {out/"losses.png"}')
+    if parallel: torch.distributed.destroy_process_group()
     return out
 
 def train_main(argv=None):

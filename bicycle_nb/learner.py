@@ -110,7 +110,7 @@ class BicycleTrainer(Callback):
     def record(self, losses):
         "Check the G/E losses and keep them for this step's log."
         self.check_finite(losses)
-        self.last = {k: v.item() for k, v in losses.items()}
+        self.losses, self.last = losses, {k: v.item() for k, v in losses.items()}
 
     def check_finite(self, losses):
         for k, v in losses.items():
@@ -151,7 +151,9 @@ class BicycleTrainer(Callback):
         self.step_count += 1
 
     def before_D_step(self, opt):
-        "Hook called with each discriminator optimiser just before it steps (tests read gradients here)."
+        "Called with each discriminator optimiser just before it steps: callbacks with `on_D_step` (data parallel) see it."
+        for cb in self.learn.cbs:
+            if hasattr(cb, 'on_D_step'): cb.on_D_step(opt)
 
     def epoch_mean(self, name): return self._sums.get(name, float('nan')) / max(self._n, 1)
 
@@ -280,6 +282,7 @@ class SaveCheckpoint(Callback):
     order = 60
     def __init__(self, path, every=1): store_attr()
     def after_epoch(self):
+        if rank_distrib(): return                                           # data parallel: rank 0 writes
         if self.epoch < getattr(self.learn, 'resume_epoch', 0): return    # an epoch skipped when resuming
         if (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch: save_checkpoint(self.learn, self.path)
 
@@ -320,7 +323,7 @@ class ShowSamples(Callback):
     order = 65
     def __init__(self, every=1, n=5, n_inputs=3, fname=None): store_attr()
     def after_epoch(self):
-        if (self.epoch + 1) % self.every: return
+        if (self.epoch + 1) % self.every or rank_distrib(): return
         A, B = self.dls.valid.one_batch() if len(self.dls.valid) else self.dls.train.one_batch()
         grid = sample_grid(self.model, A[:self.n_inputs], B[:self.n_inputs], self.n)
         titles = ['A', 'B'] + [f'z{i}' for i in range(self.n)]

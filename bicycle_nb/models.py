@@ -195,11 +195,14 @@ class BicycleGAN(nn.Module):
         super().__init__()
         self.G, self.E, self.D, self.D2 = G, E, D, D2
         self.nz, self.opts = G.nz, AttrDict(opts or {})
+        self.noise_shard = None   # (rank, world_size) under data-parallel training: see notebook 13
 
     def draw_noise(self, n, kind='z', like=None):
         "Standard normal [n, nz] for `kind` 'z' (a random latent) or 'eps' (reparameterisation), on `like`'s device."
         dev = like.device if like is not None else next(self.G.parameters()).device
-        return torch.randn(n, self.nz, device=dev)
+        if self.noise_shard is None: return torch.randn(n, self.nz, device=dev)
+        rank, world = self.noise_shard   # every rank draws the global batch's noise (RNGs stay in step) and keeps its share
+        return torch.randn(n * world, self.nz, device=dev)[rank * n:(rank + 1) * n]
 
     def forward(self, A, z=None, B=None):
         if B is not None:
