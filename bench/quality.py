@@ -33,8 +33,18 @@ CANDIDATES = {
     'lr1e-3':        (dict(), 1e-3),
     'kl1e-3':        (dict(lambda_kl=1e-3), 2e-4),
     'zE':            (dict(latent_trains_E=True), 2e-4),  # the latent loss trains E as well (as the paper's cLR-GAN)
+    # second round: combinations around the first round's winners (lr 1e-3, gain 1)
+    'lr1e-3+gain1':          (dict(init_gain=1.), 1e-3),
+    'lr2e-3+gain1':          (dict(init_gain=1.), 2e-3),
+    'lr1e-3+gain1+ms':       (dict(init_gain=1., lambda_ms=1.), 1e-3),
+    'lr1e-3+gain1+ms0.1':    (dict(init_gain=1., lambda_ms=.1), 1e-3),
+    'lr1e-3+gain1+zE':       (dict(init_gain=1., latent_trains_E=True), 1e-3),
+    'lr1e-3+gain1+kl1e-3':   (dict(init_gain=1., lambda_kl=1e-3), 1e-3),
+    'lr1e-3+gain1+warmup':   (dict(init_gain=1., warmup=1000), 1e-3),
+    'lr1e-3+gain1+lrE5':     (dict(init_gain=1., lr_E_mult=5.), 1e-3),
     'bicycle-fast':  (dict(variant='bicycle-fast'), None),
 }
+ROUND1 = ['default', 'ms', 'gain1', 'warmup', 'lrE5', 'nz4', 'nz2', 'lr1e-3', 'kl1e-3', 'zE']
 
 def valid_batch(path, size, n):
     "The first n validation pairs (A, B) as tensors in [-1, 1], with their ground-truth modes."
@@ -149,7 +159,7 @@ def main():
     ap.add_argument('--runs', default='bench/results/runs')
     ap.add_argument('--out', default=None)
     a = ap.parse_args()
-    names = a.candidates or [k for k in CANDIDATES if k != 'bicycle-fast']
+    names = a.candidates or ROUND1
     for n in names:
         if n not in CANDIDATES: ap.error(f'unknown candidate {n!r}; choose from {", ".join(CANDIDATES)}')
     if a.mode == 'one':    # a single run (used by the parent process below)

@@ -11,7 +11,7 @@ from fastcore.all import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses']
+__all__ = ['split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses', 'fast_step_ok', 'batched_flows']
 
 # %% ../nbs/03_cvae_gan.ipynb #860bddba
 def split_halves(A, B):
@@ -55,9 +55,13 @@ def cvae_losses(model, out, A1, B1, opts):
     return dict(G_GAN=G_GAN, G_L1=G_L1, kl=kl)
 
 # %% ../nbs/03_cvae_gan.ipynb #fd822e0c
-def d_loss(D, real, fake, gan_mode='lsgan'):
-    "Discriminator loss: GAN(D(fake.detach()), fake) + GAN(D(real), real)."
-    return gan_loss(D(fake.detach()), False, gan_mode) + gan_loss(D(real), True, gan_mode)
+def d_loss(D, real, fake, gan_mode='lsgan', batched=False):
+    "Discriminator loss: GAN(D(fake.detach()), fake) + GAN(D(real), real); `batched` scores both in one forward."
+    if not batched: return gan_loss(D(fake.detach()), False, gan_mode) + gan_loss(D(real), True, gan_mode)
+    n = fake.size(0)
+    preds = D(torch.cat([fake.detach(), real]))
+    preds = preds if isinstance(preds, (list, tuple)) else [preds]
+    return gan_loss([p[:n] for p in preds], False, gan_mode) + gan_loss([p[n:] for p in preds], True, gan_mode)
 
 # %% ../nbs/04_clr_gan.ipynb #92b5f633
 def recover_z(model, fake_B, trains_E=False):
@@ -99,6 +103,9 @@ def bicycle_forward(model, A, B):
     A1, B1, A2, B2 = split_halves(A, B)
     do_cvae, do_clr = _flows_on(opts)
     out = dict(A1=A1, B1=B1, A2=A2, B2=B2)
+    if do_cvae and do_clr and model.E is not None and fast_step_ok(model):
+        out.update(batched_flows(model, A1, B1, opts))      # same values, one generator pass (see below)
+        return out
     if do_cvae: out.update(cvae_flow(model, A1, B1, opts.get('use_vae', True)))
     if do_clr: out.update(clr_flow(model, A1, opts.get('latent_trains_E', False), need_z=opts.lambda_z > 0))
     return out
@@ -119,8 +126,23 @@ def d_losses(model, out, opts):
     "Discriminator losses on the (detached) fakes: D on the encoded pair, D2 on the random pair (both into D with `use_same_D`)."
     res, cond = {}, opts.conditional_D
     if 'fake_B_encoded' in out and model.D is not None and opts.lambda_GAN > 0:
-        res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), opts.gan_mode)
+        res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), opts.gan_mode,
+                          batched=fast_step_ok(model))
     D2 = model.D if opts.use_same_D else model.D2
     if 'fake_B_random' in out and D2 is not None and opts.lambda_GAN2 > 0:
-        res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), opts.gan_mode)
+        res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), opts.gan_mode,
+                           batched=fast_step_ok(model))
     return res
+
+# %% ../nbs/04_clr_gan.ipynb #fded2d0d
+def fast_step_ok(model):
+    "Whether the batched step applies: `fast_step` on (default) and per-sample normalisation (not batch norm)."
+    return model.opts.get('fast_step', True) and model.opts.get('norm', 'instance') != 'batch'
+
+def batched_flows(model, A1, B1, opts):
+    "Both flows with one generator pass: G([A1; A1], [z_encoded; z_random]), split (exact with per-sample norms)."
+    z, mu, logvar = encode_B(model, B1, opts.get('use_vae', True))          # eps first, as the official order
+    z_random = model.draw_noise(A1.size(0), 'z', like=A1)                  # then z
+    fake_enc, fake_rand = model.G(torch.cat([A1, A1]), torch.cat([z, z_random])).chunk(2)
+    mu2 = recover_z(model, fake_rand, opts.get('latent_trains_E', False)) if opts.lambda_z > 0 else None
+    return dict(z_encoded=z, mu=mu, logvar=logvar, fake_B_encoded=fake_enc, z_random=z_random, fake_B_random=fake_rand, mu2=mu2)

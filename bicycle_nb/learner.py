@@ -36,7 +36,7 @@ VARIANTS = {
 }
 LOSS_DEFAULTS = dict(lambda_L1=10., lambda_GAN=1., lambda_GAN2=1., lambda_z=0.5, lambda_kl=0.01, gan_mode='lsgan',
                      use_same_D=False, conditional_D=False, use_vae=True, latent_trains_E=False,
-                     lambda_ms=0., warmup=0, lr_E_mult=1., init='xavier', init_gain=0.02)
+                     lambda_ms=0., warmup=0, lr_E_mult=1., init='xavier', init_gain=0.02, fast_step=True)
 LOSS_NAMES = ('G_GAN', 'D', 'G_GAN2', 'D2', 'G_L1', 'z_L1', 'kl')
 
 def variant_options(variant='bicycle', **given):
@@ -82,8 +82,9 @@ def set_requires_grad(nets, flag):
 class BicycleTrainer(Callback):
     "Runs the official BicycleGAN step inside fastai's loop; holds D's and D2's optimisers."
     order = -5
-    def __init__(self, lr=2e-4, beta1=0.5):
+    def __init__(self, lr=2e-4, beta1=0.5, bf16=False):
         store_attr()
+        self._ac = None
         self.opt_D = self.opt_D2 = None
         self.history, self._sums, self._n = [], {}, 0
 
@@ -105,7 +106,19 @@ class BicycleTrainer(Callback):
         if self.training and A.size(0) % 2:
             raise ValueError(f'Training batch of size {A.size(0)} is odd: BicycleGAN splits each batch into two halves. Use an even bs and drop_last=True.')
         self.learn.xb = (A, None, B)
-        if self.training: set_requires_grad([self.model.D, self.model.D2], False)
+        if self.training:
+            set_requires_grad([self.model.D, self.model.D2], False)
+            if self.bf16: self._ac = self.autocast(); self._ac.__enter__()
+
+    def autocast(self):
+        "bf16 autocast on the networks' device when `bf16` (the forward passes and losses; backward runs outside)."
+        return torch.autocast(next(self.model.G.parameters()).device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
+    def _leave_autocast(self):
+        if self._ac is not None: self._ac.__exit__(None, None, None); self._ac = None
+
+    def after_loss(self): self._leave_autocast()
+    def after_cancel_batch(self): self._leave_autocast()
 
     def record(self, losses):
         "Check the G/E losses and keep them for this step's log."
@@ -132,7 +145,7 @@ class BicycleTrainer(Callback):
     def after_step(self):
         m = self.model
         set_requires_grad([m.D, m.D2], True)
-        dl = d_losses(m, self.pred, m.opts)
+        with self.autocast(): dl = d_losses(m, self.pred, m.opts)
         self.check_finite(dl)
         pairs = [(self.opt_D, [dl[k] for k in ('D', 'D2') if k in dl])] if m.opts.use_same_D else \
                 [(self.opt_D, [dl['D']] if 'D' in dl else []), (self.opt_D2, [dl['D2']] if 'D2' in dl else [])]
@@ -346,12 +359,12 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
                     nl='relu', upsample='basic', dropout=True, num_Ds=2, gan_mode=None, lambda_L1=None, lambda_GAN=None,
                     lambda_GAN2=None, lambda_z=None, lambda_kl=None, use_same_D=None, conditional_D=None, use_vae=None,
                     latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, init=None, init_gain=None, lr=2e-4,
-                    beta1=0.5, seed=None, **kwargs):
+                    beta1=0.5, fast_step=None, bf16=False, compile=False, seed=None, **kwargs):
     "A fastai `Learner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs."
     opts = variant_options(variant, gan_mode=gan_mode, lambda_L1=lambda_L1, lambda_GAN=lambda_GAN, lambda_GAN2=lambda_GAN2,
                            lambda_z=lambda_z, lambda_kl=lambda_kl, use_same_D=use_same_D, conditional_D=conditional_D,
                            use_vae=use_vae, latent_trains_E=latent_trains_E, lambda_ms=lambda_ms, warmup=warmup,
-                           lr_E_mult=lr_E_mult, init=init, init_gain=init_gain)
+                           lr_E_mult=lr_E_mult, init=init, init_gain=init_gain, fast_step=fast_step)
     if opts['gan_mode'] not in GAN_MODES: raise ValueError(f"gan_mode must be one of {GAN_MODES}, got {opts['gan_mode']!r}.")
     bs = getattr(dls.train, 'bs', 2)
     if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
@@ -362,7 +375,11 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
     model = bicycle_model(size, input_nc, output_nc, nz, ngf, nef, ndf, inject, netE, norm, nl, upsample, dropout, num_Ds,
                           use_E=opts.pop('use_E'), use_D=use_D, use_D2=use_D2, init=opts.pop('init'), init_gain=opts.pop('init_gain'),
                           variant=variant, **opts)
-    trainer = BicycleTrainer(lr, beta1)
+    if compile:   # in place: parameter names (and so checkpoints) stay the same
+        for net in (model.G, model.E, model.D, model.D2):
+            if net is not None: net.compile()
+    model.opts.update(bf16=bf16, compile=compile)
+    trainer = BicycleTrainer(lr, beta1, bf16=bf16)
     cbs = L(kwargs.pop('cbs', None)) + trainer
     learn = BicycleLearner(dls, model, loss_func=BicycleLoss(trainer), opt_func=torch_adam(beta1), lr=lr,
                            splitter=ge_splitter, metrics=[EpochLoss(trainer, n) for n in _loss_names(model.opts)], cbs=cbs, **kwargs)
@@ -370,7 +387,7 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
     return learn
 
 # %% ../nbs/05_learner.ipynb #56d3b927
-def replay_official_steps(fixture, steps=3):
+def replay_official_steps(fixture, steps=3, fast_step=True):
     "Replay an official three-step fixture through `bicycle_learner`'s real training path; returns what happened."
     from bicycle_nb.official import from_official
     o = fixture['options']
@@ -382,7 +399,7 @@ def replay_official_steps(fixture, steps=3):
                             dropout=o['use_dropout'], num_Ds=o['num_Ds'], gan_mode=o['gan_mode'], lambda_L1=o['lambda_L1'],
                             lambda_GAN=o['lambda_GAN'], lambda_GAN2=o['lambda_GAN2'], lambda_z=o['lambda_z'],
                             lambda_kl=o['lambda_kl'], use_same_D=o['use_same_D'], conditional_D=o['conditional_D'],
-                            lr=o['lr'], beta1=o['beta1'])
+                            lr=o['lr'], beta1=o['beta1'], fast_step=fast_step)
     m = learn.model
     for k in ('G', 'E', 'D', 'D2'):
         cfg = dict(netG=o['netG'], where_add=o['where_add']) if k == 'G' else {}

@@ -7,12 +7,15 @@ from bicycle_nb.learner import replay_official_steps, step_parity_report
 
 PARITY = Path(os.environ.get('BICYCLE_NB_SHARED', Path(__file__).resolve().parents[2]/'shared'))/'parity'
 
-@pytest.fixture(scope='module', params=['all', 'input'])
+@pytest.fixture(scope='module', params=[('all', True), ('input', True), ('all', False), ('input', False)],
+                ids=['all-fast', 'input-fast', 'all-separate', 'input-separate'])
 def replay(request):
-    path = PARITY/f'step_unet_128_{request.param}.pt'
+    "Both injections, through the fast (batched, default) step and the separate-calls step."
+    inject, fast = request.param
+    path = PARITY/f'step_unet_128_{inject}.pt'
     assert path.exists(), f'missing parity fixture {path}'   # a missing fixture fails, never skips
     fx = torch.load(path)
-    res = replay_official_steps(fx)
+    res = replay_official_steps(fx, fast_step=fast)
     return fx, res, step_parity_report(fx, res)
 
 def test_losses_of_every_step(replay):
