@@ -42,7 +42,8 @@ CANDIDATES = {
     'lr1e-3+gain1+kl1e-3':   (dict(init_gain=1., lambda_kl=1e-3), 1e-3),
     'lr1e-3+gain1+warmup':   (dict(init_gain=1., warmup=1000), 1e-3),
     'lr1e-3+gain1+lrE5':     (dict(init_gain=1., lr_E_mult=5.), 1e-3),
-    'bicycle-fast':  (dict(variant='bicycle-fast'), None),
+    'bicycle-fast':      (dict(variant='bicycle-fast'), None),
+    'bicycle-fast-bf16': (dict(variant='bicycle-fast', bf16=True), None),
 }
 ROUND1 = ['default', 'ms', 'gain1', 'warmup', 'lrE5', 'nz4', 'nz2', 'lr1e-3', 'kl1e-3', 'zE']
 

@@ -11,7 +11,7 @@ subprocess each (peak RSS never goes down within a process; on a GPU: CUDA max a
     python bench/step.py                 # both configurations, prints JSON
     python bench/step.py --configs b --steps 5 --compile
 """
-import argparse, json, os, resource, statistics, subprocess, sys, time
+import argparse, json, os, statistics, subprocess, sys, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -141,7 +141,9 @@ def main():
         cfg = CONFIGS[cfg_name]
         v = variant(cfg, name); v.run(make_data(cfg), a.steps)
         if torch.cuda.is_available(): peak = dict(cuda_max_allocated_mb=torch.cuda.max_memory_allocated() / 2**20)
-        else: peak = dict(peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        else:   # VmHWM: this process's peak resident set (ru_maxrss would carry the parent's peak across exec)
+            hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))
+            peak = dict(peak_rss_mb=round(int(hwm.split()[1]) / 1024, 1))
         print(json.dumps(peak)); return
     names = ['baseline', 'ours', 'ours_bf16'] + (['ours_compile'] if a.compile else [])
     res = dict(device=torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU ({a.threads} threads)',

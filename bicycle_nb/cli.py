@@ -63,8 +63,9 @@ def _train_parser():
     p.add_argument('--size', type=int, default=64); p.add_argument('--load_size', type=int, default=None)
     p.add_argument('--bs', type=int, default=8, help='batch size (even)')
     p.add_argument('--epochs', type=int, default=8, help='epochs at constant lr'); p.add_argument('--epochs_decay', type=int, default=8, help='epochs of linear decay')
-    p.add_argument('--lr', type=float, default=2e-4)
-    p.add_argument('--variant', default='bicycle', choices=list(VARIANTS))
+    p.add_argument('--lr', type=float, default=None, help="learning rate (default: the variant's own: 2e-4, bicycle-fast 1e-3)")
+    p.add_argument('--variant', default='bicycle-fast', choices=list(VARIANTS),
+                   help='bicycle-fast (default: multimodal within minutes, notebook 12), bicycle (the faithful recipe) or a paper variant')
     p.add_argument('--nz', type=int, default=8)
     p.add_argument('--ngf', type=int, default=16); p.add_argument('--nef', type=int, default=16); p.add_argument('--ndf', type=int, default=16)
     p.add_argument('--inject', default='all', choices=['all', 'input'])
@@ -157,7 +158,7 @@ def _train(argv=None):
     if not rank_distrib(): cbs.append(LossCSV(str((out/'losses.csv').resolve()), append=a.resume))
     total = a.epochs + a.epochs_decay
     if start >= total: print(f'{out}: all {total} epochs are done.'); return out
-    learn.fit(total, a.lr, cbs=cbs + [FlatLinLR(a.lr, a.epochs, a.epochs_decay)], start_epoch=start)
+    learn.fit(total, learn.lr, cbs=cbs + [FlatLinLR(learn.lr, a.epochs, a.epochs_decay)], start_epoch=start)
     if not rank_distrib(): print(f'done: checkpoint {out/"checkpoint.pth"}, sample grids in {out/"samples"}, losses in {out/"losses.png"}')
     if parallel: torch.distributed.destroy_process_group()
     return out

@@ -48,15 +48,19 @@ def d_input(A, img, conditional=False):
 def cvae_losses(model, out, A1, B1, opts):
     "Weighted losses of the cVAE-GAN flow: G_GAN (D on B̂), G_L1 (B̂ vs B1) and kl."
     zero = out['fake_B_encoded'].new_zeros(())
-    G_GAN = opts.lambda_GAN * gan_loss(model.D(d_input(A1, out['fake_B_encoded'], opts.conditional_D)), True, opts.gan_mode) \
-        if opts.lambda_GAN > 0 and model.D is not None else zero
+    G_GAN = zero
+    if opts.lambda_GAN > 0 and model.D is not None:
+        out['D_fake'] = model.D(d_input(A1, out['fake_B_encoded'], opts.conditional_D))   # kept: the D step may reuse it
+        out['D_fake_tracked'] = next(model.D.parameters()).requires_grad
+        G_GAN = opts.lambda_GAN * gan_loss(out['D_fake'], True, opts.gan_mode)
     G_L1 = opts.lambda_L1 * l1_loss(out['fake_B_encoded'], B1) if opts.lambda_L1 > 0 else zero
     kl = opts.lambda_kl * kl_loss(out['mu'], out['logvar']) if opts.lambda_kl > 0 and out['mu'] is not None else zero
     return dict(G_GAN=G_GAN, G_L1=G_L1, kl=kl)
 
 # %% ../nbs/03_cvae_gan.ipynb #fd822e0c
-def d_loss(D, real, fake, gan_mode='lsgan', batched=False):
+def d_loss(D, real, fake, gan_mode='lsgan', batched=False, fake_preds=None):
     "Discriminator loss: GAN(D(fake.detach()), fake) + GAN(D(real), real); `batched` scores both in one forward."
+    if fake_preds is not None: return gan_loss(fake_preds, False, gan_mode) + gan_loss(D(real), True, gan_mode)
     if not batched: return gan_loss(D(fake.detach()), False, gan_mode) + gan_loss(D(real), True, gan_mode)
     n = fake.size(0)
     preds = D(torch.cat([fake.detach(), real]))
@@ -82,8 +86,11 @@ def clr_losses(model, out, A1, opts):
     "Weighted losses of the cLR-GAN flow: G_GAN2 (D2, or D with `use_same_D`, on B̂) and z_L1 (|ẑ - z|)."
     zero = out['fake_B_random'].new_zeros(())
     D2 = model.D if opts.use_same_D else model.D2
-    G_GAN2 = opts.lambda_GAN2 * gan_loss(D2(d_input(A1, out['fake_B_random'], opts.conditional_D)), True, opts.gan_mode) \
-        if opts.lambda_GAN2 > 0 and D2 is not None else zero
+    G_GAN2 = zero
+    if opts.lambda_GAN2 > 0 and D2 is not None:
+        out['D2_fake'] = D2(d_input(A1, out['fake_B_random'], opts.conditional_D))   # kept: the D step may reuse it
+        out['D2_fake_tracked'] = next(D2.parameters()).requires_grad
+        G_GAN2 = opts.lambda_GAN2 * gan_loss(out['D2_fake'], True, opts.gan_mode)
     z_L1 = opts.lambda_z * latent_l1(out['mu2'], out['z_random']) if opts.lambda_z > 0 and out['mu2'] is not None else zero
     return dict(G_GAN2=G_GAN2, z_L1=z_L1)
 
@@ -122,16 +129,21 @@ def ge_losses(model, out, opts, warm=1.):
         losses['ms'] = opts.lambda_ms * mode_seeking_loss(out['fake_B_encoded'], out['fake_B_random'], out['z_encoded'], out['z_random'])
     return {k: v for k, v in losses.items() if v is not None}
 
+def _reusable(out, key, D):
+    "D's scores of the fakes from the G/E losses, if they were computed with D's parameters tracked (fast step)."
+    preds = out.get(key)
+    return preds if preds is not None and out.get(key + '_tracked') else None
+
 def d_losses(model, out, opts):
     "Discriminator losses on the (detached) fakes: D on the encoded pair, D2 on the random pair (both into D with `use_same_D`)."
-    res, cond = {}, opts.conditional_D
+    res, cond, fast = {}, opts.conditional_D, fast_step_ok(model)
     if 'fake_B_encoded' in out and model.D is not None and opts.lambda_GAN > 0:
         res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), opts.gan_mode,
-                          batched=fast_step_ok(model))
+                          batched=fast, fake_preds=_reusable(out, 'D_fake', model.D) if fast else None)
     D2 = model.D if opts.use_same_D else model.D2
     if 'fake_B_random' in out and D2 is not None and opts.lambda_GAN2 > 0:
         res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), opts.gan_mode,
-                           batched=fast_step_ok(model))
+                           batched=fast, fake_preds=_reusable(out, 'D2_fake', D2) if fast else None)
     return res
 
 # %% ../nbs/04_clr_gan.ipynb #fded2d0d

@@ -19,11 +19,11 @@ from .losses import *
 from .flows import *
 
 # %% auto #0
-__all__ = ['VARIANTS', 'LOSS_DEFAULTS', 'LOSS_NAMES', 'CKPT_FORMAT', 'variant_options', 'torch_adam', 'ge_splitter',
-           'NonFiniteLossError', 'warm_factor', 'BicycleLoss', 'set_requires_grad', 'BicycleTrainer', 'EpochLoss',
-           'flat_lin_factor', 'FlatLinLR', 'StopAfterSteps', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
-           'SaveCheckpoint', 'BicycleLearner', 'sample_grid', 'show_grid', 'ShowSamples', 'bicycle_learner',
-           'replay_official_steps', 'to_official_names', 'step_parity_report']
+__all__ = ['VARIANTS', 'PAPER_VARIANTS', 'LOSS_DEFAULTS', 'LOSS_NAMES', 'CKPT_FORMAT', 'variant_options', 'torch_adam',
+           'ge_splitter', 'NonFiniteLossError', 'warm_factor', 'BicycleLoss', 'set_requires_grad', 'BicycleTrainer',
+           'EpochLoss', 'flat_lin_factor', 'FlatLinLR', 'StopAfterSteps', 'save_checkpoint', 'read_checkpoint',
+           'load_checkpoint', 'SaveCheckpoint', 'BicycleLearner', 'sample_grid', 'show_grid', 'ShowSamples',
+           'bicycle_learner', 'replay_official_steps', 'to_official_names', 'step_parity_report']
 
 # %% ../nbs/05_learner.ipynb #c08b44e3
 VARIANTS = {
@@ -33,7 +33,10 @@ VARIANTS = {
     'cVAE-GAN':      dict(lambda_z=0., lambda_GAN2=0.),
     'cVAE-GAN++':    dict(lambda_z=0.),
     'cLR-GAN':       dict(lambda_L1=0., lambda_kl=0., lambda_GAN=0., latent_trains_E=True),
+    # beyond the paper, measured in notebook 12 ("Making BicycleGAN diverse, fast"):
+    'bicycle-fast':  dict(init_gain=1., lr=1e-3),
 }
+PAPER_VARIANTS = ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle')
 LOSS_DEFAULTS = dict(lambda_L1=10., lambda_GAN=1., lambda_GAN2=1., lambda_z=0.5, lambda_kl=0.01, gan_mode='lsgan',
                      use_same_D=False, conditional_D=False, use_vae=True, latent_trains_E=False,
                      lambda_ms=0., warmup=0, lr_E_mult=1., init='xavier', init_gain=0.02, fast_step=True)
@@ -84,7 +87,7 @@ class BicycleTrainer(Callback):
     order = -5
     def __init__(self, lr=2e-4, beta1=0.5, bf16=False):
         store_attr()
-        self._ac = None
+        self._ac, self.fast = None, False
         self.opt_D = self.opt_D2 = None
         self.history, self._sums, self._n = [], {}, 0
 
@@ -107,7 +110,9 @@ class BicycleTrainer(Callback):
             raise ValueError(f'Training batch of size {A.size(0)} is odd: BicycleGAN splits each batch into two halves. Use an even bs and drop_last=True.')
         self.learn.xb = (A, None, B)
         if self.training:
-            set_requires_grad([self.model.D, self.model.D2], False)
+            # the fast step keeps D and D2 tracked so that their scores of the fakes serve both updates (see before_backward)
+            self.fast = fast_step_ok(self.model)
+            set_requires_grad([self.model.D, self.model.D2], self.fast)
             if self.bf16: self._ac = self.autocast(); self._ac.__enter__()
 
     def autocast(self):
@@ -118,6 +123,13 @@ class BicycleTrainer(Callback):
         if self._ac is not None: self._ac.__exit__(None, None, None); self._ac = None
 
     def after_loss(self): self._leave_autocast()
+
+    def before_backward(self):
+        "Fast step: back-propagate the G/E objective into G and E only, keeping the graph for D's update."
+        if not self.fast: return
+        params = [p for pl in self.learn.opt.param_lists for p in pl if p.requires_grad]
+        torch.autograd.backward(self.learn.loss_grad, inputs=params, retain_graph=True)
+        raise CancelBackwardException()
     def after_cancel_batch(self): self._leave_autocast()
 
     def record(self, losses):
@@ -153,15 +165,22 @@ class BicycleTrainer(Callback):
             if opt is None or not ls: continue
             self._sync_lr(opt)
             opt.zero_grad()
-            sum(ls).backward()
+            torch.autograd.backward(sum(ls), inputs=[p for g in opt.param_groups for p in g['params']])   # D's gradients only
             self.before_D_step(opt)
             opt.step()
             opt.zero_grad()   # no stale gradients left on D between steps
         set_requires_grad([m.D, m.D2], False)
+        if self.fast: self._release_graph()
         self.history.append(dict(self.last, **{k: v.item() for k, v in dl.items()}))
         for k, v in self.history[-1].items(): self._sums[k] = self._sums.get(k, 0.) + v
         self._n += 1
         self.step_count += 1
+
+    def _release_graph(self):
+        "Drop every reference to the graph the fast step retained for D's update, before the next batch builds one."
+        self.learn.pred = {k: (v.detach() if isinstance(v, torch.Tensor) else None) for k, v in self.pred.items()}
+        self.learn.loss_grad, self.learn.loss = self.learn.loss_grad.detach(), self.learn.loss.detach()
+        self.losses = {k: v.detach() for k, v in self.losses.items()}
 
     def before_D_step(self, opt):
         "Called with each discriminator optimiser just before it steps: callbacks with `on_D_step` (data parallel) see it."
@@ -358,13 +377,15 @@ def _loss_names(opts): return LOSS_NAMES + (('ms',) if opts.get('lambda_ms', 0) 
 def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject='all', netE='resnet', norm='instance',
                     nl='relu', upsample='basic', dropout=True, num_Ds=2, gan_mode=None, lambda_L1=None, lambda_GAN=None,
                     lambda_GAN2=None, lambda_z=None, lambda_kl=None, use_same_D=None, conditional_D=None, use_vae=None,
-                    latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, init=None, init_gain=None, lr=2e-4,
+                    latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, init=None, init_gain=None, lr=None,
                     beta1=0.5, fast_step=None, bf16=False, compile=False, seed=None, **kwargs):
     "A fastai `Learner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs."
     opts = variant_options(variant, gan_mode=gan_mode, lambda_L1=lambda_L1, lambda_GAN=lambda_GAN, lambda_GAN2=lambda_GAN2,
                            lambda_z=lambda_z, lambda_kl=lambda_kl, use_same_D=use_same_D, conditional_D=conditional_D,
                            use_vae=use_vae, latent_trains_E=latent_trains_E, lambda_ms=lambda_ms, warmup=warmup,
                            lr_E_mult=lr_E_mult, init=init, init_gain=init_gain, fast_step=fast_step)
+    preset_lr = opts.pop('lr', 2e-4)
+    lr = ifnone(lr, preset_lr)     # a preset may bring its own learning rate; an explicit lr wins
     if opts['gan_mode'] not in GAN_MODES: raise ValueError(f"gan_mode must be one of {GAN_MODES}, got {opts['gan_mode']!r}.")
     bs = getattr(dls.train, 'bs', 2)
     if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
