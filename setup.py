@@ -33,6 +33,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['bicycle_nb', 'bicycle_nb.*']),
     include_package_data=True,
+    package_data={'bicycle_nb': ['assets/*.pt']},   # the shipped shapes model (notebook 12)
     install_requires=requirements,
     extras_require={'dev': dev_requirements, 'metrics': metrics_requirements},
     python_requires='>=' + min_python,

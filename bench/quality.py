@@ -42,6 +42,9 @@ CANDIDATES = {
     'lr1e-3+gain1+kl1e-3':   (dict(init_gain=1., lambda_kl=1e-3), 1e-3),
     'lr1e-3+gain1+warmup':   (dict(init_gain=1., warmup=1000), 1e-3),
     'lr1e-3+gain1+lrE5':     (dict(init_gain=1., lr_E_mult=5.), 1e-3),
+    # third round (300 s): the encoder's codes decay after ~4 minutes at lr 1e-3 (posterior collapse); remedies
+    'lr1e-3+gain1+kl1e-4':     (dict(init_gain=1., lambda_kl=1e-4), 1e-3),
+    'lr1e-3+gain1+zE+kl1e-3':  (dict(init_gain=1., latent_trains_E=True, lambda_kl=1e-3), 1e-3),
     'bicycle-fast':      (dict(variant='bicycle-fast'), None),
     'bicycle-fast-bf16': (dict(variant='bicycle-fast', bf16=True), None),
 }
@@ -87,22 +90,29 @@ def evaluate(model, A, B, modes, n_samples=20, max_dist=60., seed=0):
                realism_valid_colour=float((cls >= 0).mean()), shape_iou=float(ious.mean()))
     if model.E is not None:
         perm = torch.from_numpy(np.random.default_rng(seed).permutation(N))
-        zr = model.E(B[perm])[0]
-        enc = classify(model.G(A, zr), max_dist)
+        mu = model.E(B)[0]
+        enc = classify(model.G(A, mu[perm]), max_dist)          # another input, rendered with the reference's code
         res['encode_accuracy'] = float((enc == modes[perm.numpy()]).mean())
+        rec = classify(model.G(A, mu), max_dist)                # its own input: the encoded reconstruction
+        res['reconstruction_accuracy'] = float((rec == modes).mean())
     else:
         res['encode_accuracy'] = None
     model.train(was)
     return res
 
-def make_budget_cb(seconds, eval_every, eval_fn):
+def make_budget_cb(seconds, eval_every, eval_fn, schedule='constant'):
     from fastai.callback.core import Callback, CancelFitException
     class CPUBudget(Callback):
         "Stop after `seconds` of this process's CPU time spent training; evaluate every `eval_every` seconds."
         order = 100
         def before_fit(self):
             self.used, self.steps, self.curve, self.next_eval = 0., 0, [], eval_every
+            self.base_lr = self.learn.opt.hypers[0]['lr']
             self.t0 = time.process_time()
+        def before_batch(self):
+            # 'flatlin': the official policy in time units: the base lr for the first half, then linearly to 0
+            if self.training and schedule == 'flatlin':
+                self.learn.opt.set_hyper('lr', self.base_lr * min(1., 2 * (1 - self.used / seconds)))
         def after_batch(self):
             if not self.training: return
             self.steps += 1
@@ -127,11 +137,11 @@ def run_one(name, seed, a):
     A, B, modes = valid_batch(path, a.size, a.n_eval)
     dls = aligned_dls(path, size=a.size, bs=a.bs, seed=seed)
     learn = bicycle_learner(dls, ngf=a.width, nef=a.width, ndf=a.width, seed=seed, **kw)
-    budget = make_budget_cb(a.seconds, a.eval_every, lambda m: evaluate(m, A, B, modes))
+    budget = make_budget_cb(a.seconds, a.eval_every, lambda m: evaluate(m, A, B, modes), a.schedule)
     t0 = time.time()
     with learn.no_bar(), learn.no_logging():
         learn.fit(100_000, lr or learn.lr, cbs=budget)
-    res = dict(candidate=name, seed=seed, options=kw, lr=lr or learn.lr, cpu_seconds=round(budget.used, 1),
+    res = dict(candidate=name, seed=seed, options=kw, lr=lr or learn.lr, schedule=a.schedule, cpu_seconds=round(budget.used, 1),
                wall_seconds=round(time.time() - t0, 1), steps=budget.steps,
                seconds_per_step=round(budget.used / max(budget.steps, 1), 4),
                **{k: v for k, v in budget.curve[-1].items() if k not in ('steps', 'train_seconds')}, curve=budget.curve)
@@ -140,7 +150,7 @@ def run_one(name, seed, a):
         save_checkpoint(learn, Path(a.save_model)/f'{name}_seed{seed}.pth')
     return res
 
-def run_file(a, name, seed): return Path(a.runs)/f'{name}_s{seed}_{a.seconds:g}s.json'
+def run_file(a, name, seed): return Path(a.runs)/f'{name}_s{seed}_{a.seconds:g}s{"_" + a.schedule if a.schedule != "constant" else ""}.json'
 
 def main():
     ap = argparse.ArgumentParser()
@@ -149,6 +159,8 @@ def main():
     ap.add_argument('--seeds', nargs='+', type=int, default=[0])
     ap.add_argument('--seconds', type=float, default=120)
     ap.add_argument('--eval_every', type=float, default=30)
+    ap.add_argument('--schedule', default='constant', choices=['constant', 'flatlin'],
+                    help='learning rate over the budget: constant, or flat for half then linear to 0 (the official policy in time)')
     ap.add_argument('--size', type=int, default=64)
     ap.add_argument('--bs', type=int, default=8)
     ap.add_argument('--width', type=int, default=16)
@@ -177,7 +189,7 @@ def main():
             f = run_file(a, n, s)
             if a.reuse and f.exists(): continue
             argv = [sys.executable, __file__, 'one', '--candidates', n, '--seeds', str(s), '--runs', a.runs]
-            for k in ('seconds', 'eval_every', 'size', 'bs', 'width', 'n_eval', 'data', 'save_model'):
+            for k in ('seconds', 'eval_every', 'schedule', 'size', 'bs', 'width', 'n_eval', 'data', 'save_model'):
                 if getattr(a, k) is not None: argv += [f'--{k}', str(getattr(a, k))]
             env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
             running.append((n, s, subprocess.Popen(argv, env=env)))
@@ -191,12 +203,12 @@ def main():
         f = run_file(a, n, s)
         if f.exists(): runs.setdefault(n, []).append(json.loads(f.read_text()))
     summary = {}
-    keys = ('modes_covered_per_input', 'encode_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
+    keys = ('modes_covered_per_input', 'encode_accuracy', 'reconstruction_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
     for n, rs in runs.items():
         summary[n] = {k: dict(mean=float(np.mean([r[k] for r in rs])), std=float(np.std([r[k] for r in rs])),
                               per_seed=[r[k] for r in rs]) for k in keys if rs[0].get(k) is not None}
         summary[n]['seeds'] = [r['seed'] for r in rs]
-    out = dict(config=dict(mode=a.mode, seconds=a.seconds, size=a.size, bs=a.bs, width=a.width, n_eval=a.n_eval,
+    out = dict(config=dict(mode=a.mode, seconds=a.seconds, schedule=a.schedule, size=a.size, bs=a.bs, width=a.width, n_eval=a.n_eval,
                            threads_per_run=1, budget='process CPU seconds of training (evaluation excluded)', n_modes=10),
                summary=summary, runs=runs)
     dest = Path(a.out or f'bench/results/quality_{a.mode}.json')
