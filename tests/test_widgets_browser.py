@@ -83,6 +83,9 @@ def test_explorer_in_voila(voila_url):
             assert float(readout) > 0, f'slider readout after PageUp: {readout}'
             page.get_by_role('button', name='random z').click()
             wait_changed(page, moved)
+            # every slider shows the new code (seed 0's first draw has no zero entry), not only the picture
+            page.wait_for_function("() => { const r = [...document.querySelectorAll('.bicycle-latent-explorer .widget-readout')]; "
+                                   "return r.length >= 8 && r.every(x => x.innerText.trim() !== '0.00'); }", timeout=30_000)
             shot = SHOTS/'voila_latent_explorer.png'
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
