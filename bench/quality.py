@@ -167,6 +167,7 @@ def main():
     ap.add_argument('--n_eval', type=int, default=50)
     ap.add_argument('--jobs', type=int, default=1, help='runs side by side, one thread each')
     ap.add_argument('--reuse', action='store_true', help='skip runs whose JSON is already in --runs')
+    ap.add_argument('--summarize', action='store_true', help='run nothing: summarise the finished runs in --runs')
     ap.add_argument('--data', default=None)
     ap.add_argument('--save_model', default=None, help='folder for each run\'s final checkpoint')
     ap.add_argument('--runs', default='bench/results/runs')
@@ -182,7 +183,7 @@ def main():
         tmp.write_text(json.dumps(r, indent=1)); os.replace(tmp, f)
         return
     todo = [(n, s) for s in a.seeds for n in names]
-    queue, running = list(todo), []
+    queue, running = ([] if a.summarize else list(todo)), []
     while queue or running:
         while queue and len(running) < a.jobs:
             n, s = queue.pop(0)

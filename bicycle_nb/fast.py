@@ -15,7 +15,7 @@ from .learner import read_checkpoint
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'shipped_path', 'export_for_shipping', 'load_shipped', 'pretrained_shapes']
 
-# %% ../nbs/12_fast.ipynb #24f12c8c
+# %% ../nbs/12_fast.ipynb #80786aac
 SHAPES_MODEL = 'shapes_bicycle_fast.pt'
 SHIPPED_FORMAT = 'bicycle_nb.shipped'
 
