@@ -58,14 +58,10 @@ def cvae_losses(model, out, A1, B1, opts):
     return dict(G_GAN=G_GAN, G_L1=G_L1, kl=kl)
 
 # %% ../nbs/03_cvae_gan.ipynb #fd822e0c
-def d_loss(D, real, fake, gan_mode='lsgan', batched=False, fake_preds=None):
-    "Discriminator loss: GAN(D(fake.detach()), fake) + GAN(D(real), real); `batched` scores both in one forward."
-    if fake_preds is not None: return gan_loss(fake_preds, False, gan_mode) + gan_loss(D(real), True, gan_mode)
-    if not batched: return gan_loss(D(fake.detach()), False, gan_mode) + gan_loss(D(real), True, gan_mode)
-    n = fake.size(0)
-    preds = D(torch.cat([fake.detach(), real]))
-    preds = preds if isinstance(preds, (list, tuple)) else [preds]
-    return gan_loss([p[:n] for p in preds], False, gan_mode) + gan_loss([p[n:] for p in preds], True, gan_mode)
+def d_loss(D, real, fake, gan_mode='lsgan', fake_preds=None):
+    "Discriminator loss: GAN(D(fake.detach()), fake) + GAN(D(real), real); `fake_preds`: D's scores of the fakes, already computed."
+    if fake_preds is None: fake_preds = D(fake.detach())
+    return gan_loss(fake_preds, False, gan_mode) + gan_loss(D(real), True, gan_mode)
 
 # %% ../nbs/04_clr_gan.ipynb #92b5f633
 def recover_z(model, fake_B, trains_E=False):
@@ -129,21 +125,20 @@ def ge_losses(model, out, opts, warm=1.):
         losses['ms'] = opts.lambda_ms * mode_seeking_loss(out['fake_B_encoded'], out['fake_B_random'], out['z_encoded'], out['z_random'])
     return {k: v for k, v in losses.items() if v is not None}
 
-def _reusable(out, key, D):
+def _reusable(out, key):
     "D's scores of the fakes from the G/E losses, if they were computed with D's parameters tracked (fast step)."
-    preds = out.get(key)
-    return preds if preds is not None and out.get(key + '_tracked') else None
+    return out.get(key) if out.get(key + '_tracked') else None
 
 def d_losses(model, out, opts):
     "Discriminator losses on the (detached) fakes: D on the encoded pair, D2 on the random pair (both into D with `use_same_D`)."
-    res, cond, fast = {}, opts.conditional_D, fast_step_ok(model)
+    res, cond = {}, opts.conditional_D
     if 'fake_B_encoded' in out and model.D is not None and opts.lambda_GAN > 0:
         res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), opts.gan_mode,
-                          batched=fast, fake_preds=_reusable(out, 'D_fake', model.D) if fast else None)
+                          fake_preds=_reusable(out, 'D_fake'))
     D2 = model.D if opts.use_same_D else model.D2
     if 'fake_B_random' in out and D2 is not None and opts.lambda_GAN2 > 0:
         res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), opts.gan_mode,
-                           batched=fast, fake_preds=_reusable(out, 'D2_fake', D2) if fast else None)
+                           fake_preds=_reusable(out, 'D2_fake'))
     return res
 
 # %% ../nbs/04_clr_gan.ipynb #fded2d0d
