@@ -151,9 +151,7 @@ class LatentExplorer(widgets.HBox, _Explorer):
         with self.hold():
             for s, v in zip(self.sliders, z.tolist()): s.value = min(max(v, s.min), s.max)
 
-    def _show_input(self):
-        A = self.A_now[0]
-        self.input_view.value = png_bytes(A.expand(3, -1, -1) if A.size(0) == 1 else A, self.scale)
+    def _show_input(self): self.input_view.value = png_bytes(self.A_now[0], self.scale)   # to_pil handles 1-channel inputs
 
     def _show_ref(self):
         if self.B is not None: self.ref_view.value = png_bytes(self.B[self.ref_picker.value], max(1, self.scale // 2))
@@ -171,7 +169,7 @@ class LatentExplorer(widgets.HBox, _Explorer):
 # %% ../nbs/09_widgets.ipynb #19759df4
 def _side_by_side(imgs, scale=1, gap=4):
     "One PIL image of image tensors in [-1, 1] placed left to right."
-    ims = [to_pil(i.expand(3, -1, -1) if i.size(0) == 1 else i).convert('RGB') for i in imgs]
+    ims = [to_pil(i).convert('RGB') for i in imgs]
     w, h = ims[0].width * scale, ims[0].height * scale
     canvas = Image.new('RGB', (len(ims) * (w + gap) - gap, h), 'white')
     for k, im in enumerate(ims): canvas.paste(im.resize((w, h), Image.NEAREST), (k * (w + gap), 0))
@@ -226,8 +224,7 @@ class InterpolationExplorer(widgets.VBox, _Explorer):
         A = self.A_now
         self.output = sample(self.model, A, n=1, z=self.z[None])[0, 0]
         self.path = sample(self.model, A, n=self.frames, z=interpolate(self.z0, self.z1, self.frames, self.mode.value))[0]
-        A0 = A[0].expand(3, -1, -1) if A.size(1) == 1 else A[0]
-        self.input_view.value = png_bytes(A0, self.scale)
+        self.input_view.value = png_bytes(A[0], self.scale)
         self.output_view.value = png_bytes(self.output, self.scale)
         self.strip_view.value = png_bytes(_side_by_side(list(self.path), max(1, self.scale // 2)))
         self.renders += 1
