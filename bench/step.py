@@ -32,6 +32,7 @@ class OfficialStep:
     def __init__(self, cfg, lr=2e-4):
         from bicycle_nb.models import bicycle_model
         self.m = bicycle_model(cfg['size'], ngf=cfg['width'], nef=cfg['width'], ndf=cfg['width'], dropout=True).to(device()).train()
+        self.m.G.fast_z = False        # the official way to feed z: concatenate the tiled maps
         mk = lambda net: torch.optim.Adam(net.parameters(), lr=lr, betas=(0.5, 0.999))
         self.opt_G, self.opt_E, self.opt_D, self.opt_D2 = mk(self.m.G), mk(self.m.E), mk(self.m.D), mk(self.m.D2)
 

@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from fastcore.all import *
 
 # %% auto #0
-__all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown',
-           'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params', 'BicycleGAN', 'bicycle_model']
+__all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'ConvCatZ', 'conv_cat_z', 'unet_levels', 'UnetG',
+           'encoder_stages', 'ResBlockDown', 'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params',
+           'BicycleGAN', 'bicycle_model']
 
 # %% ../nbs/01_models.ipynb #2dd360b3
 def norm_layer(norm, nc):
@@ -60,6 +61,50 @@ def cat_z(x, z):
     if z is None or z.size(1) == 0: return x
     return torch.cat([x, tile_z(z, x.size(2), x.size(3))], 1)
 
+# %% ../nbs/01_models.ipynb #053368d2
+def _border_index(n, device):
+    "Row (or column) of a 3-class map that each of `n` output rows takes: 0 the first, 2 the last, 1 between."
+    idx = torch.ones(n, dtype=torch.long, device=device)
+    idx[0], idx[-1] = 0, 2
+    return idx
+
+def _class_sums(g):
+    "Sums of `g` [N, O, H, W] over the 3x3 position classes (first, interior, last row; same for columns)."
+    rows = torch.stack([g[:, :, 0], g[:, :, 1:-1].sum(2), g[:, :, -1]], 2)
+    return torch.stack([rows[..., 0], rows[..., 1:-1].sum(-1), rows[..., -1]], -1)
+
+def _conv_backward(g, x, w, mask):
+    "Gradients (input, weight) of a 4x4 stride-2 padding-1 convolution, as `mask` asks."
+    gx, gw, _ = torch.ops.aten.convolution_backward(g, x.to(g.dtype), w.to(g.dtype), None, [2, 2], [1, 1], [1, 1],
+                                                    False, [0, 0], 1, [mask[0], mask[1], False])
+    return gx, gw
+
+class ConvCatZ(torch.autograd.Function):
+    "conv(cat_z(x, z)) as the official computes it; backward with the tiled z as a 6x6 tile."
+    @staticmethod
+    def forward(ctx, x, z, weight, bias):
+        ctx.save_for_backward(x, z, weight)
+        ctx.has_bias = bias is not None
+        return F.conv2d(cat_z(x, z), weight, bias, 2, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, z, weight = ctx.saved_tensors
+        need_x, need_z, need_w, need_b = ctx.needs_input_grad
+        c = x.size(1)
+        gx, gw_x = _conv_backward(g, x, weight[:, :c], (need_x, need_w))
+        g_tile, gw_z = _conv_backward(_class_sums(g), tile_z(z, 6, 6), weight[:, c:], (need_z, need_w))
+        gz = g_tile.sum((2, 3)).to(z.dtype) if need_z else None
+        gw = torch.cat([gw_x, gw_z], 1).to(weight.dtype) if need_w else None
+        gb = g.sum((0, 2, 3)) if ctx.has_bias and need_b else None
+        return (gx.to(x.dtype) if need_x else None), gz, gw, gb
+
+def conv_cat_z(conv, x, z):
+    "`conv(cat_z(x, z))`, with the backward pass of `ConvCatZ` for a 4x4 stride-2 padding-1 `conv` on maps of 6x6 or more."
+    small_geometry = conv.kernel_size != (4, 4) or conv.stride != (2, 2) or conv.padding != (1, 1) or conv.groups != 1
+    if z is None or z.size(1) == 0 or small_geometry or min(x.shape[2:]) < 6: return conv(cat_z(x, z))
+    return ConvCatZ.apply(x, z, conv.weight, conv.bias)
+
 # %% ../nbs/01_models.ipynb #72e09d73
 def unet_levels(size):
     "Number of U-Net levels for images of `size`: halve down to a 1x1 bottleneck (7 at 128, 8 at 256, as the official)."
@@ -78,10 +123,10 @@ def _upsample(inc, outc, upsample):
 class UnetG(nn.Module):
     "U-Net generator G(A, z) with z concatenated at the input (`inject='input'`) or at every down block (`'all'`)."
     def __init__(self, input_nc=3, output_nc=3, nz=8, ngf=64, size=256, inject='all', norm='instance',
-                 nl='relu', upsample='basic', dropout=False):
+                 nl='relu', upsample='basic', dropout=False, fast_z=True):
         super().__init__()
         if inject not in ('input', 'all'): raise ValueError(f"inject must be 'input' or 'all', got {inject!r}.")
-        store_attr('input_nc,output_nc,nz,ngf,size,inject,norm,nl,upsample,dropout')
+        store_attr('input_nc,output_nc,nz,ngf,size,inject,norm,nl,upsample,dropout,fast_z')
         n = self.n_levels = unet_levels(size)
         downs, ups = [], []
         for i in range(n):
@@ -102,10 +147,21 @@ class UnetG(nn.Module):
         skips, h = [], A
         for i, down in enumerate(self.downs):
             skips.append(h)
-            h = down(cat_z(h, z) if (self.inject == 'all' or i == 0) else h)
+            h = self.down_z(down, h, z) if (self.inject == 'all' or i == 0) else down(h)
         for i in reversed(range(self.n_levels)):
             h = self.ups[i](h)
             if i: h = torch.cat([h, skips[i]], 1)
+        return h
+
+    def down_z(self, down, h, z):
+        "A down block on [h, tiled z]: with `fast_z`, on maps of 64x64 and more, its convolution is `conv_cat_z`."
+        if not (self.fast_z and h.size(2) * h.size(3) >= 64 * 64): return down(cat_z(h, z))
+        layers = list(down)
+        if isinstance(layers[0], nn.LeakyReLU):        # the activation acts on the concatenation: apply it to both parts
+            slope, layers = layers[0].negative_slope, layers[1:]
+            h, z = F.leaky_relu(h, slope), F.leaky_relu(z, slope)
+        h = conv_cat_z(layers[0], h, z)
+        for layer in layers[1:]: h = layer(h)
         return h
 
 # %% ../nbs/01_models.ipynb #9ffb22f5
