@@ -39,7 +39,7 @@ VARIANTS = {
 PAPER_VARIANTS = ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle')
 LOSS_DEFAULTS = dict(lambda_L1=10., lambda_GAN=1., lambda_GAN2=1., lambda_z=0.5, lambda_kl=0.01, gan_mode='lsgan',
                      use_same_D=False, conditional_D=False, use_vae=True, latent_trains_E=False,
-                     lambda_ms=0., warmup=0, lr_E_mult=1., init='xavier', init_gain=0.02, fast_step=True)
+                     lambda_ms=0., warmup=0, lr_E_mult=1., lr_D_mult=1., init='xavier', init_gain=0.02, fast_step=True)
 LOSS_NAMES = ('G_GAN', 'D', 'G_GAN2', 'D2', 'G_L1', 'z_L1', 'kl')
 
 def variant_options(variant='bicycle', **given):
@@ -148,11 +148,12 @@ class BicycleTrainer(Callback):
     def before_step(self):
         "Give E its own learning rate: `lr_E_mult` times G's (fastai's schedulers set both groups before each batch)."
         mult = self.model.opts.get('lr_E_mult', 1.)
-        pgs = self.learn.opt.param_groups
-        if mult != 1. and len(pgs) > 1: pgs[1]['lr'] = pgs[0]['lr'] * mult
+        hypers = self.learn.opt.hypers      # fastai builds these (and `param_groups`) afresh: set through `set_hyper`
+        if mult != 1. and len(hypers) > 1: self.learn.opt.set_hyper('lr', [hypers[0]['lr'], hypers[0]['lr'] * mult])
 
     def _sync_lr(self, opt):
-        lr = float(self.learn.opt.hypers[0]['lr'])
+        "D's and D2's learning rate: G's (as scheduled), times `lr_D_mult` (1 in the official recipe)."
+        lr = float(self.learn.opt.hypers[0]['lr']) * self.model.opts.get('lr_D_mult', 1.)
         for g in opt.param_groups: g['lr'] = lr
 
     def after_step(self):
@@ -378,13 +379,13 @@ def _loss_names(opts): return LOSS_NAMES + (('ms',) if opts.get('lambda_ms', 0) 
 def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject='all', netE='resnet', norm='instance',
                     nl='relu', upsample='basic', dropout=True, num_Ds=2, gan_mode=None, lambda_L1=None, lambda_GAN=None,
                     lambda_GAN2=None, lambda_z=None, lambda_kl=None, use_same_D=None, conditional_D=None, use_vae=None,
-                    latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, init=None, init_gain=None, lr=None,
+                    latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, lr_D_mult=None, init=None, init_gain=None, lr=None,
                     beta1=0.5, fast_step=None, bf16=False, compile=False, seed=None, **kwargs):
     "A fastai `Learner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs."
     opts = variant_options(variant, gan_mode=gan_mode, lambda_L1=lambda_L1, lambda_GAN=lambda_GAN, lambda_GAN2=lambda_GAN2,
                            lambda_z=lambda_z, lambda_kl=lambda_kl, use_same_D=use_same_D, conditional_D=conditional_D,
                            use_vae=use_vae, latent_trains_E=latent_trains_E, lambda_ms=lambda_ms, warmup=warmup,
-                           lr_E_mult=lr_E_mult, init=init, init_gain=init_gain, fast_step=fast_step)
+                           lr_E_mult=lr_E_mult, lr_D_mult=lr_D_mult, init=init, init_gain=init_gain, fast_step=fast_step)
     preset_lr = opts.pop('lr', 2e-4)
     lr = ifnone(lr, preset_lr)     # a preset may bring its own learning rate; an explicit lr wins
     if opts['gan_mode'] not in GAN_MODES: raise ValueError(f"gan_mode must be one of {GAN_MODES}, got {opts['gan_mode']!r}.")

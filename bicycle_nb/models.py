@@ -59,7 +59,7 @@ def tile_z(z, h, w):
 def cat_z(x, z):
     "Concatenate `z`, tiled to `x`'s height and width, to the channels of `x` (no-op when z is None or empty)."
     if z is None or z.size(1) == 0: return x
-    return torch.cat([x, tile_z(z, x.size(2), x.size(3))], 1)
+    return torch.cat([x, tile_z(z.to(x.dtype), x.size(2), x.size(3))], 1)     # in x's dtype (bf16 under autocast)
 
 # %% ../nbs/01_models.ipynb #053368d2
 def _border_index(n, device):
