@@ -2,8 +2,9 @@
 
 Configurations: (a) 256x256, batch 2, default widths (the official recipe); (b) 128x128, batch 8, widths 16.
 For each, in one process, alternating 3 times: the baseline (one G call per flow, the latent loss as a second
-backward pass with E frozen, separate D calls for reals and fakes, four torch Adams), ours in float32 (the real
-fastai Learner path: batched flows, batched D, one backward), and ours with bf16 autocast. Medians and ratios to
+backward pass with E frozen, separate D calls for reals and fakes, four torch Adams, z concatenated as tiled maps),
+ours in float32 (the real fastai Learner path: batched flows, D's fake scores reused by D's update, one backward,
+fused Adam, ConvCatZ), and ours with bf16 autocast. Medians and ratios to
 the baseline. Then FLOPs per step (torch.utils.flop_counter) over the measured float32 rate of a 4x4 stride-2
 convolution: the step's floor on this machine. Peak memory per configuration and variant comes from a separate
 subprocess each (peak RSS never goes down within a process; on a GPU: CUDA max allocated).
