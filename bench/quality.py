@@ -45,6 +45,17 @@ CANDIDATES = {
     # third round (300 s): the encoder's codes decay after ~4 minutes at lr 1e-3 (posterior collapse); remedies
     'lr1e-3+gain1+kl1e-4':     (dict(init_gain=1., lambda_kl=1e-4), 1e-3),
     'lr1e-3+gain1+zE+kl1e-3':  (dict(init_gain=1., latent_trains_E=True, lambda_kl=1e-3), 1e-3),
+    # fourth round (600 s, flatlin): realism of random-z samples (their invalid colours sit just past the palette
+    # threshold: blends between modes, where N(0, 1) codes fall between the encoder's clusters)
+    # (spelled out: the round-three preset was lr 1e-3, gain 1, kl 1e-3)
+    'bicycle-fast+gan2x2':   (dict(init_gain=1., lambda_kl=1e-3, lambda_GAN2=2.), 1e-3),    # twice the cLR-GAN realism term
+    'bicycle-fast+kl3e-3':   (dict(init_gain=1., lambda_kl=3e-3), 1e-3),                    # codes pulled closer to the prior
+    'bicycle-fast+lrD2':     (dict(init_gain=1., lambda_kl=1e-3, lr_D_mult=2.), 1e-3),      # D and D2 learn 2x faster (two time scales)
+    'bicycle-fast+kl3e-3+lrD2': (dict(init_gain=1., lambda_kl=3e-3, lr_D_mult=2.), 1e-3),
+    'bicycle-fast+kl5e-3':   (dict(init_gain=1., lambda_kl=5e-3), 1e-3),
+    'bicycle-fast+kl1e-2':   (dict(init_gain=1., lambda_kl=1e-2), 1e-3),                    # the official KL weight
+    'bicycle-fast-v1':       (dict(init_gain=1., lambda_kl=1e-3), 1e-3),                    # the preset until round four
+    'bicycle-fast-v1-bf16':  (dict(init_gain=1., lambda_kl=1e-3, bf16=True), 1e-3),
     'bicycle-fast':      (dict(variant='bicycle-fast'), None),
     'bicycle-fast-bf16': (dict(variant='bicycle-fast', bf16=True), None),
 }
