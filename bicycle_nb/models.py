@@ -62,12 +62,6 @@ def cat_z(x, z):
     return torch.cat([x, tile_z(z.to(x.dtype), x.size(2), x.size(3))], 1)     # in x's dtype (bf16 under autocast)
 
 # %% ../nbs/01_models.ipynb #053368d2
-def _border_index(n, device):
-    "Row (or column) of a 3-class map that each of `n` output rows takes: 0 the first, 2 the last, 1 between."
-    idx = torch.ones(n, dtype=torch.long, device=device)
-    idx[0], idx[-1] = 0, 2
-    return idx
-
 def _class_sums(g):
     "Sums of `g` [N, O, H, W] over the 3x3 position classes (first, interior, last row; same for columns)."
     rows = torch.stack([g[:, :, 0], g[:, :, 1:-1].sum(2), g[:, :, -1]], 2)
@@ -84,7 +78,6 @@ class ConvCatZ(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, z, weight, bias):
         ctx.save_for_backward(x, z, weight)
-        ctx.has_bias = bias is not None
         return F.conv2d(cat_z(x, z), weight, bias, 2, 1)
 
     @staticmethod
@@ -96,7 +89,7 @@ class ConvCatZ(torch.autograd.Function):
         g_tile, gw_z = _conv_backward(_class_sums(g), tile_z(z, 6, 6), weight[:, c:], (need_z, need_w))
         gz = g_tile.sum((2, 3)).to(z.dtype) if need_z else None
         gw = torch.cat([gw_x, gw_z], 1).to(weight.dtype) if need_w else None
-        gb = g.sum((0, 2, 3)) if ctx.has_bias and need_b else None
+        gb = g.sum((0, 2, 3)) if need_b else None     # False without a bias
         return (gx.to(x.dtype) if need_x else None), gz, gw, gb
 
 def conv_cat_z(conv, x, z):
