@@ -96,12 +96,22 @@ def _parser():
     p.add_argument('--width', type=int, default=8); p.add_argument('--n_train', type=int, default=64)
     p.add_argument('--lr', type=float, default=2e-4); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--dump_weights', action='store_true', help="also write each process's final weights (for tests)")
+    p.add_argument('--float64', action='store_true',
+                   help='train in float64 (for tests: one process and several then agree to rounding on any CPU)')
     return p
+
+class _Float64(Callback):
+    "Train in float64: cast each batch, and fastai's smoothed-loss scalar (which fastai's `tensor` keeps float32)."
+    order = -10
+    def before_batch(self):
+        self.learn.xb = tuple(x.double() for x in self.xb); self.learn.yb = tuple(y.double() for y in self.yb)
+        sl = self.learn.recorder.smooth_loss; sl.val = sl.val.double()
 
 def main(argv=None):
     "Train on the shapes data for `--steps` steps, one process or data parallel; rank 0 writes `out/checkpoint.pth`."
     a = _parser().parse_args(argv)
     torch.set_num_threads(1)
+    if a.float64: torch.set_default_dtype(torch.float64)
     out = Path(a.out)
     parallel = 'RANK' in os.environ
     rank, world = init_distributed() if parallel else (0, 1)
@@ -112,7 +122,7 @@ def main(argv=None):
     learn = data_parallel_learner(dls, **kw) if parallel else bicycle_learner(dls, **kw)
     stop = StopAfterSteps(a.steps)
     with learn.no_bar(), learn.no_logging():
-        learn.fit(10_000, a.lr, cbs=[stop, SaveCheckpoint(out/f'checkpoints_rank{rank}'/'checkpoint.pth')])
+        learn.fit(10_000, a.lr, cbs=[stop, SaveCheckpoint(out/f'checkpoints_rank{rank}'/'checkpoint.pth')] + ([_Float64()] if a.float64 else []))
     if a.dump_weights:
         nets = {k: getattr(learn.model, k).state_dict() for k in ('G', 'E', 'D', 'D2')}
         torch.save(dict(nets=nets, steps=stop.done, world=world, history=learn.bicycle_trainer.history, opts=dict(learn.model.opts)), out/f'weights_world{world}_rank{rank}.pt')

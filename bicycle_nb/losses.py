@@ -49,7 +49,7 @@ def l1_loss(fake, real):
 # %% ../nbs/02_losses.ipynb #66c96659
 def kl_loss(mu, logvar):
     "KL(N(mu, exp(logvar)) || N(0, I)), summed over batch and dimensions, as the official code."
-    mu, logvar = mu.float(), logvar.float()     # float32 even under bf16 autocast: the terms nearly cancel
+    if mu.dtype in (torch.float16, torch.bfloat16): mu, logvar = mu.float(), logvar.float()   # the terms nearly cancel: never below float32
     return torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) * -0.5
 
 # %% ../nbs/02_losses.ipynb #028a5589

@@ -12,7 +12,27 @@ from fastcore.all import *
 from .models import *
 
 # %% auto #0
-__all__ = ['official_G_names', 'official_config', 'from_official', 'rel_err', 'load_official']
+__all__ = ['STEP_CRITERIA', 'fixture_image', 'read_fixture', 'official_G_names', 'official_config', 'from_official', 'rel_err',
+           'load_official', 'to_official_names', 'replay_official_steps', 'step_parity_report']
+
+# %% ../nbs/07_official.ipynb #20f8ef47
+def fixture_image(u8, dtype=torch.float32):
+    "uint8 pixels [..., H, W] -> images in [-1, 1] of `dtype`, the conversion the parity fixtures were made with."
+    return u8.to(dtype) / 127.5 - 1
+
+def read_fixture(path, dtype=None):
+    "A parity fixture (`parity/*.pt`) ready to use: images in [-1, 1], weights and codes in `dtype` (default: the fixture's own, float64 for training steps, float32 for forward passes)."
+    fx = torch.load(path, weights_only=True)
+    dtype = ifnone(dtype, getattr(torch, fx.get('dtype', 'float32')))
+    cast = lambda sd: {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in sd.items()}
+    if 'state_dict' in fx: fx['state_dict'] = cast(fx['state_dict'])
+    if 'x_u8' in fx: fx['x'] = fixture_image(fx.pop('x_u8'), dtype)
+    if 'z' in fx: fx['z'] = fx['z'].to(dtype)
+    if 'before' in fx: fx['before'] = {k: cast(sd) for k, sd in fx['before'].items()}
+    if 'batches' in fx:
+        fx['batches'] = [dict(A=fixture_image(b['A_u8'], dtype), B=fixture_image(b['B_u8'], dtype),
+                              eps=b['eps'].to(dtype), z_random=b['z_random'].to(dtype)) for b in fx['batches']]
+    return fx
 
 # %% ../nbs/07_official.ipynb #0ba11768
 def official_G_names(G):
@@ -169,3 +189,81 @@ def load_official(G_path, E_path=None, **config):
     if E is not None and E.nz != G.nz:
         raise ValueError(f"The encoder gives nz={E.nz} but the generator takes nz={G.nz}: these files do not belong together.")
     return BicycleGAN(G, E, opts=dict(official=True, **official_config(_read(G_path, 'G'), 'G'))).eval()
+
+# %% ../nbs/07_official.ipynb #e454aa1f
+def to_official_names(kind, net, sd):
+    "Rename our state dict `sd` of `net` (a G, E or D) to the official names (identity for E and D)."
+    if kind != 'G': return dict(sd)
+    names = official_G_names(net)
+    return {names[k]: v for k, v in sd.items()}
+
+# %% ../nbs/07_official.ipynb #0514eca2
+def replay_official_steps(fixture, steps=3, fast_step=True, plant=None):
+    "Replay a step fixture (from `read_fixture`) through `bicycle_learner`'s real training path, in the fixture's dtype; returns what happened."
+    from bicycle_nb.learner import bicycle_learner
+    from fastai.data.core import DataLoaders
+    from fastai.data.load import DataLoader
+    from fastai.callback.core import Callback
+    o, nets = fixture['options'], ('G', 'E', 'D', 'D2')
+    dtype = fixture['batches'][0]['A'].dtype
+    old = torch.get_default_dtype(); torch.set_default_dtype(dtype)
+    try:
+        items = [(b['A'][i], b['B'][i]) for b in fixture['batches'][:steps] for i in range(b['A'].size(0))]
+        dls = DataLoaders(DataLoader(items, bs=o['batch_size'], shuffle=False), DataLoader(items[:o['batch_size']], bs=o['batch_size']))
+        learn = bicycle_learner(dls, nz=o['nz'], ngf=o['ngf'], nef=o['nef'], ndf=o['ndf'], inject=o['where_add'],
+                                netE=o['netE'].split('_')[0], norm=o['norm'], nl=o['nl'], upsample=o['upsample'],
+                                dropout=o['use_dropout'], num_Ds=o['num_Ds'], gan_mode=o['gan_mode'], lambda_L1=o['lambda_L1'],
+                                lambda_GAN=o['lambda_GAN'], lambda_GAN2=o['lambda_GAN2'], lambda_z=o['lambda_z'],
+                                lambda_kl=o['lambda_kl'], use_same_D=o['use_same_D'], conditional_D=o['conditional_D'],
+                                lr=o['lr'], beta1=o['beta1'], fast_step=fast_step)
+        m, tr = learn.model, learn.bicycle_trainer
+        for k in nets:
+            cfg = dict(netG=o['netG'], where_add=o['where_add']) if k == 'G' else {}
+            getattr(m, k).load_state_dict(from_official(fixture['before'][k], k[0], **cfg).state_dict())
+        noise = [t for b in fixture['batches'][:steps] for t in (b['eps'], b['z_random'])]
+        m.draw_noise = lambda n, kind='z', like=None: noise.pop(0).clone()
+        res = dict(grads={}, after={})
+        class Capture(Callback):
+            order = -6
+            def before_batch(self):   # fastai's `tensor` makes the smoothed-loss scalar float32: give it the replay's dtype
+                sl = self.learn.recorder.smooth_loss; sl.val = sl.val.to(dtype)
+            def before_step(self):
+                if self.iter == 0:
+                    for k in ('G', 'E'): res['grads'][k] = {n: p.grad.clone() for n, p in getattr(m, k).named_parameters()}
+            def after_batch(self):
+                if self.iter == steps - 1:
+                    res['after'] = {k: {n: p.detach().clone() for n, p in getattr(m, k).state_dict().items()} for k in nets}
+        def before_D_step(opt):
+            if tr.step_count == 0:
+                k = 'D' if opt is tr.opt_D else 'D2'
+                res['grads'][k] = {n: p.grad.clone() for n, p in getattr(m, k).named_parameters()}
+        tr.before_D_step = before_D_step
+        if plant is not None: plant(learn)
+        with learn.no_bar(), learn.no_logging(): learn.fit(1, o['lr'], cbs=Capture())
+    finally: torch.set_default_dtype(old)
+    res.update(losses=tr.history[:steps], learn=learn)
+    return res
+
+# %% ../nbs/07_official.ipynb #ff1d5765
+STEP_CRITERIA = dict(loss_rel=1e-9, grad_rel=1e-6, grad_abs=1e-12, update_rel=1e-6)
+
+def step_parity_report(fixture, res):
+    "Worst loss error, worst step-1 gradient error (relative, or absolute where the official one is ~0) and 3-step update error per network, with `ok` against `STEP_CRITERIA`."
+    rel = lambda a, b: ((a.double() - b.double()).norm() / b.double().norm()).item()
+    loss_rel = max(abs(r[k] - f[k]) / abs(f[k]) for r, f in zip(res['losses'], fixture['losses']) for k in f)
+    m = res['learn'].model
+    grad_rel = grad_abs = 0.
+    for k in ('G', 'E', 'D', 'D2'):
+        ours = to_official_names(k, getattr(m, k), res['grads'][k])
+        for n, ref in fixture['grads_step1'][k].items():
+            if ref.norm() > 1e-10: grad_rel = max(grad_rel, rel(ours[n], ref))
+            else: grad_abs = max(grad_abs, (ours[n].double() - ref.double()).abs().max().item())
+    update_rel = {}
+    for k, d in fixture['update_step3'].items():
+        ours, before = to_official_names(k, getattr(m, k), res['after'][k]), fixture['before'][k]
+        update_rel[k] = rel(torch.cat([(ours[n].double() - before[n].double()).flatten() for n in d]),
+                            torch.cat([d[n].flatten() for n in d]))
+    c = STEP_CRITERIA
+    ok = (loss_rel < c['loss_rel'] and grad_rel < c['grad_rel'] and grad_abs < c['grad_abs']
+          and all(v < c['update_rel'] for v in update_rel.values()))
+    return dict(loss_rel=loss_rel, grad_rel=grad_rel, grad_abs=grad_abs, update_rel=update_rel, ok=ok)

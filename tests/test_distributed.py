@@ -21,7 +21,9 @@ def torchrun(*args, n=2):
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp('ddp')
-    args = ['--out', str(out), '--steps', '12', '--dump_weights']     # 12 steps of 8: across an epoch boundary (64 images)
+    # 12 steps of 8: across an epoch boundary (64 images). In float64, so that the comparison holds on any CPU: in float32
+    # Adam's first steps turn kernel-dependent rounding into +-lr moves of weights whose gradient is ~0 (parity/README.md)
+    args = ['--out', str(out), '--steps', '12', '--dump_weights', '--float64']
     r = subprocess.run(torchrun('-m', 'bicycle_nb.distributed', *args), env=ENV, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     r = subprocess.run([sys.executable, '-m', 'bicycle_nb.distributed', *args], env=ENV, capture_output=True, text=True, timeout=600)
@@ -36,26 +38,18 @@ def test_ranks_hold_identical_weights(runs):
     for n in NETS:
         for (k, a), b in zip(w[2, 0]['nets'][n].items(), w[2, 1]['nets'][n].values()): assert torch.equal(a, b), (n, k)
 
-def _model(run):
-    m = bicycle_model(**run['opts']).eval()
-    for k, sd in run['nets'].items(): getattr(m, k).load_state_dict(sd)
-    return m
-
 def _rel(a, b): return ((a - b).norm() / b.norm()).item()
 
 def test_two_processes_equal_one(runs):
-    "Same losses at every step and the same functions G, E, D, D2 (raw weights of biases before instance norm are noise)."
+    "Same losses at every step and the same networks G, E, D, D2, to float64 rounding (1e-8 on losses, 1e-7 on weights, relative: measured 1e-9 here; holds on any CPU)."
     _, w = runs
+    assert all(v.dtype == torch.float64 for v in w[1, 0]['nets']['G'].values() if v.is_floating_point())
     for a, b, one in zip(w[2, 0]['history'], w[2, 1]['history'], w[1, 0]['history']):
-        for k in one: assert abs((a[k] + b[k]) / 2 - one[k]) <= 1e-4 * max(1., abs(one[k])), (k, a[k], b[k], one[k])
-    m2, m1 = _model(w[2, 0]), _model(w[1, 0])
-    g = torch.Generator().manual_seed(0)
-    A, B, z = torch.randn(4, 3, 32, 32, generator=g), torch.randn(4, 3, 32, 32, generator=g), torch.randn(4, 8, generator=g)
-    with torch.no_grad():
-        assert _rel(m2.G(A, z), m1.G(A, z)) < 1e-4
-        assert _rel(m2.E(B)[0], m1.E(B)[0]) < 1e-4
-        for D in ('D', 'D2'):
-            assert _rel(torch.cat([p.flatten() for p in getattr(m2, D)(B)]), torch.cat([p.flatten() for p in getattr(m1, D)(B)])) < 1e-4
+        for k in one:   # each rank logs its own share: the mean of the means, and the sum of the KL (a sum over the batch)
+            both = a[k] + b[k] if k == 'kl' else (a[k] + b[k]) / 2
+            assert abs(both - one[k]) <= 1e-8 * abs(one[k]), (k, a[k], b[k], one[k])
+    flat = lambda sd: torch.cat([v.flatten() for v in sd.values() if v.is_floating_point()])
+    for n in NETS: assert _rel(flat(w[2, 0]["nets"][n]), flat(w[1, 0]["nets"][n])) < 1e-7, n
     # and training did move the networks: the comparison is not between two untouched initialisations
     fresh = bicycle_model(**w[1, 0]['opts'])
     assert max((a - b).abs().max().item() for a, b in zip(fresh.G.state_dict().values(), w[1, 0]['nets']['G'].values())) > 1e-4

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command of the README. On a fresh machine it installs what the suite needs, then runs it:
+#   1. Debian's chromium, the one system dependency (the browser test of the widgets); needs root or sudo;
+#   2. the pinned development toolchain (pip install -e ".[dev]");
+#   3. the whole suite (notebooks, library/notebook sync, parity, CLI, packaging, browser);
+#   4. the parity tests and the notebook that replays the fixtures once more with oneDNN off on one thread
+#      (the suite's own switches, see tests/conftest.py), so that no tolerance depends on the kernels.
+# Extra arguments go to the first pytest run (for example -x or -k parity).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "tools/test.sh: installing Debian's chromium (system package, for the browser test)"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+pip install -e ".[dev]"
+python -m pytest tests/ "$@"
+BICYCLE_NB_ONEDNN=0 BICYCLE_NB_THREADS=1 python -m pytest tests/test_parity_forward.py tests/test_parity_step.py \
+    "tests/test_notebooks.py::test_notebook[07_official]" -q
