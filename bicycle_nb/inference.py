@@ -104,11 +104,12 @@ def transfer(model, A, B_ref):
     return sample(model, A, n=1, z=z[:, None])[:, 0]
 
 # %% ../nbs/06_inference.ipynb #537f5b1e
-def interpolate(z0, z1, steps=8, mode='lerp'):
-    "`steps` latents from `z0` to `z1` (both [nz] or [N, nz]), endpoints included; `mode` 'lerp' or 'slerp'."
+def interpolate(z0, z1, steps=8, mode='lerp', t=None):
+    """`steps` latents [steps, *z0.shape] from `z0` to `z1` (both [nz] or [N, nz]), endpoints included; `mode` 'lerp'
+    or 'slerp'. `t` (fractions in [0, 1]) replaces the `steps` evenly spaced ones: the widgets' `blend` uses it."""
     if mode not in ('lerp', 'slerp'): raise ValueError(f"mode must be 'lerp' or 'slerp', got {mode!r}.")
     z0, z1 = torch.as_tensor(z0, dtype=torch.float32), torch.as_tensor(z1, dtype=torch.float32)
-    t = torch.linspace(0, 1, steps).view(-1, *([1] * z0.dim()))
+    t = (torch.linspace(0, 1, steps) if t is None else torch.as_tensor(t, dtype=torch.float32).flatten()).view(-1, *([1] * z0.dim()))
     if mode == 'lerp': return (1 - t) * z0 + t * z1
     u0, u1 = z0 / z0.norm(dim=-1, keepdim=True), z1 / z1.norm(dim=-1, keepdim=True)
     omega = torch.acos((u0 * u1).sum(-1, keepdim=True).clamp(-1, 1))

@@ -213,12 +213,6 @@ class FlatLinLR(Callback):
     def __init__(self, lr, n_epochs, n_epochs_decay): store_attr()
     def before_epoch(self): self.opt.set_hypers(lr=self.lr * flat_lin_factor(self.epoch, self.n_epochs, self.n_epochs_decay))
 
-@patch
-def fit_flat_lin(self:Learner, n_epochs, n_epochs_decay, lr=None, cbs=None, **kwargs):
-    "Fit for `n_epochs` at `lr`, then `n_epochs_decay` more with the official linear decay."
-    lr = ifnone(lr, self.lr)
-    self.fit(n_epochs + n_epochs_decay, lr, cbs=L(cbs) + FlatLinLR(lr, n_epochs, n_epochs_decay), **kwargs)
-
 # %% ../nbs/05_learner.ipynb #55926af7
 class StopAfterSteps(Callback):
     "End the fit after `n` training steps (batches); `done` counts them."
@@ -327,6 +321,10 @@ class BicycleLearner(Learner):
         return save_checkpoint(self, self.path/self.model_dir/f'{file}.pth')
     def load(self, file, with_opt=True, **kwargs):
         return load_checkpoint(self.path/self.model_dir/f'{file}.pth', self, with_opt=with_opt)
+    def fit_flat_lin(self, n_epochs, n_epochs_decay, lr=None, cbs=None, **kwargs):
+        "Fit for `n_epochs` at `lr`, then `n_epochs_decay` more with the official linear decay (`FlatLinLR`)."
+        lr = ifnone(lr, self.lr)
+        self.fit(n_epochs + n_epochs_decay, lr, cbs=L(cbs) + FlatLinLR(lr, n_epochs, n_epochs_decay), **kwargs)
 
 # %% ../nbs/05_learner.ipynb #cb274d9a
 def sample_grid(model, A, B, n=5, seed=0):

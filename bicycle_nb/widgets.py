@@ -178,11 +178,7 @@ def _side_by_side(imgs, scale=1, gap=4):
 # %% ../nbs/09_widgets.ipynb #d77ab053
 def blend(z0, z1, t, mode='lerp'):
     "The latent a fraction `t` of the way from `z0` to `z1` ('lerp' or 'slerp'): one point of `interpolate`'s path."
-    z0, z1 = torch.as_tensor(z0, dtype=torch.float32), torch.as_tensor(z1, dtype=torch.float32)
-    if mode not in ('lerp', 'slerp'): raise ValueError(f"mode must be 'lerp' or 'slerp', got {mode!r}.")
-    omega = torch.acos((z0 / z0.norm() * z1 / z1.norm()).sum().clamp(-1, 1))
-    if mode == 'lerp' or torch.sin(omega).abs() < 1e-6: return (1 - t) * z0 + t * z1
-    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+    return interpolate(z0, z1, mode=mode, t=[t])[0]
 
 # %% ../nbs/09_widgets.ipynb #dce9ddfa
 class InterpolationExplorer(widgets.VBox, _Explorer):

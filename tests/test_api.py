@@ -1,4 +1,4 @@
-"The public names of DESIGN.md that exist so far import from where users are told they live."
+"The public names users are told about (README, notebooks) import from where they are told they live."
 import importlib, inspect
 
 def test_public_names():
@@ -20,3 +20,10 @@ def test_bicycle_learner_signature_has_every_official_option():
 def test_variants_are_the_papers():
     from bicycle_nb.learner import VARIANTS
     assert set(VARIANTS) >= {'pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle'}
+
+def test_fit_flat_lin_is_ours_not_a_patch_on_fastai():
+    "UPIT patches `Learner.fit_flat_lin` with another signature: ours is a method of BicycleLearner, so the two never clash."
+    from fastai.learner import Learner
+    from bicycle_nb.learner import BicycleLearner
+    assert 'fit_flat_lin' in vars(BicycleLearner)
+    assert 'fit_flat_lin' not in vars(Learner)
