@@ -77,6 +77,8 @@ def _train_parser():
     p.add_argument('--n_train', type=int, default=2000, help='shapes images to generate when --data is not given')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    p.add_argument('--precision', default='fp32', choices=['fp32', 'bf16', 'fp16'],
+                   help='fp32, or mixed precision: bf16 autocast, or fp16 autocast with loss scaling (GPUs without fast bf16)')
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint')
     return p
 
@@ -139,7 +141,8 @@ def _train(argv=None):
     dls = aligned_dls(data, size=a.size, bs=a.bs, load_size=a.load_size, input_nc=a.input_nc, output_nc=a.output_nc,
                       direction=a.direction, seed=a.seed)
     learn = bicycle_learner(dls, variant=a.variant, nz=a.nz, ngf=a.ngf, nef=a.nef, ndf=a.ndf, inject=a.inject, netE=a.netE,
-                            dropout=not a.no_dropout, seed=a.seed, lr=a.lr, **{l: getattr(a, l) for l in LAMBDAS})
+                            dropout=not a.no_dropout, seed=a.seed, lr=a.lr, precision=getattr(a, 'precision', 'fp32'),
+                            **{l: getattr(a, l) for l in LAMBDAS})
     if parallel:
         from .distributed import DataParallelBicycle
         learn.add_cb(DataParallelBicycle())

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_learner.ipynb #5aecd91f
 from __future__ import annotations
-import os, random, tempfile
+import os, random, tempfile, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -19,11 +19,10 @@ from .losses import *
 from .flows import *
 
 # %% auto #0
-__all__ = ['VARIANTS', 'PAPER_VARIANTS', 'LOSS_DEFAULTS', 'LOSS_NAMES', 'CKPT_FORMAT', 'variant_options', 'torch_adam',
-           'ge_splitter', 'NonFiniteLossError', 'warm_factor', 'BicycleLoss', 'set_requires_grad', 'BicycleTrainer',
-           'EpochLoss', 'flat_lin_factor', 'FlatLinLR', 'StopAfterSteps', 'save_checkpoint', 'read_checkpoint',
-           'load_checkpoint', 'SaveCheckpoint', 'BicycleLearner', 'sample_grid', 'show_grid', 'ShowSamples',
-           'bicycle_learner', 'replay_official_steps', 'to_official_names', 'step_parity_report']
+__all__ = ['VARIANTS', 'PAPER_VARIANTS', 'LOSS_DEFAULTS', 'LOSS_NAMES', 'CKPT_FORMAT', 'PRECISIONS', 'variant_options',
+           'torch_adam', 'ge_splitter', 'NonFiniteLossError', 'warm_factor', 'BicycleLoss', 'set_requires_grad',
+           'BicycleTrainer', 'EpochLoss', 'flat_lin_factor', 'FlatLinLR', 'StopAfterSteps', 'save_checkpoint',
+           'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'BicycleLearner', 'ShowSamples', 'bicycle_learner']
 
 # %% ../nbs/05_learner.ipynb #c08b44e3
 VARIANTS = {
@@ -85,11 +84,14 @@ def set_requires_grad(nets, flag):
 class BicycleTrainer(Callback):
     "Runs the official BicycleGAN step inside fastai's loop; holds D's and D2's optimisers."
     order = -5
-    def __init__(self, lr=2e-4, beta1=0.5, bf16=False, fused=False):
-        store_attr()
-        self._ac, self.fast = None, False
+    def __init__(self, lr=2e-4, beta1=0.5, bf16=False, fused=False, precision=None):
+        store_attr('lr,beta1,fused')
+        self.precision = precision or ('bf16' if bf16 else 'fp32')
+        self.bf16 = self.precision == 'bf16'
+        self._ac, self.fast, self.scaler = None, False, None
         self.opt_D = self.opt_D2 = None
         self.history, self._sums, self._n = [], {}, 0
+        self.skipped_steps, self._skip_run, self._skipped_epoch = 0, 0, 0
 
     def after_create(self):
         m = self.learn.model
@@ -114,11 +116,22 @@ class BicycleTrainer(Callback):
             # the fast step keeps D and D2 tracked so that their scores of the fakes serve both updates (see before_backward)
             self.fast = fast_step_ok(self.model)
             set_requires_grad([self.model.D, self.model.D2], self.fast)
-            if self.bf16: self._ac = self.autocast(); self._ac.__enter__()
+            if self.precision != 'fp32': self._ac = self.autocast(); self._ac.__enter__()
 
     def autocast(self):
-        "bf16 autocast on the networks' device when `bf16` (the forward passes and losses; backward runs outside)."
-        return torch.autocast(next(self.model.G.parameters()).device.type, dtype=torch.bfloat16, enabled=self.bf16)
+        "Autocast to bf16 or fp16 on the networks' device, as `precision` asks (the forward passes and losses; backward runs outside)."
+        dtype = torch.float16 if self.precision == 'fp16' else torch.bfloat16
+        return torch.autocast(next(self.model.G.parameters()).device.type, dtype=dtype, enabled=self.precision != 'fp32')
+
+    def get_scaler(self):
+        "fp16's loss scaler (one for all four optimisers, on the networks' device); None in fp32 and bf16."
+        if self.precision != 'fp16': return None
+        if self.scaler is None: self.scaler = torch.amp.GradScaler(next(self.model.G.parameters()).device.type)
+        return self.scaler
+
+    def _scaled(self, loss):
+        s = self.get_scaler()
+        return loss if s is None else s.scale(loss)
 
     def _leave_autocast(self):
         if self._ac is not None: self._ac.__exit__(None, None, None); self._ac = None
@@ -126,10 +139,12 @@ class BicycleTrainer(Callback):
     def after_loss(self): self._leave_autocast()
 
     def before_backward(self):
-        "Fast step: back-propagate the G/E objective into G and E only, keeping the graph for D's update."
-        if not self.fast: return
+        "Fast step: back-propagate the G/E objective into G and E only, keeping the graph for D's update (fp16: scaled)."
+        if not self.fast:
+            self.learn.loss_grad = self._scaled(self.learn.loss_grad)    # fastai's own backward follows
+            return
         params = [p for pl in self.learn.opt.param_lists for p in pl if p.requires_grad]
-        torch.autograd.backward(self.learn.loss_grad, inputs=params, retain_graph=True)
+        torch.autograd.backward(self._scaled(self.learn.loss_grad), inputs=params, retain_graph=True)
         raise CancelBackwardException()
     def after_cancel_batch(self): self._leave_autocast()
 
@@ -150,6 +165,9 @@ class BicycleTrainer(Callback):
         mult = self.model.opts.get('lr_E_mult', 1.)
         hypers = self.learn.opt.hypers      # fastai builds these (and `param_groups`) afresh: set through `set_hyper`
         if mult != 1. and len(hypers) > 1: self.learn.opt.set_hyper('lr', [hypers[0]['lr'], hypers[0]['lr'] * mult])
+        if self.get_scaler() is not None:   # fp16: the scaler unscales, and steps unless a gradient is inf or NaN
+            self.scaler.step(self.learn.opt.opt)
+            raise CancelStepException()
 
     def _sync_lr(self, opt):
         "D's and D2's learning rate: G's (as scheduled), times `lr_D_mult` (1 in the official recipe)."
@@ -167,16 +185,35 @@ class BicycleTrainer(Callback):
             if opt is None or not ls: continue
             self._sync_lr(opt)
             opt.zero_grad()
-            torch.autograd.backward(sum(ls), inputs=[p for g in opt.param_groups for p in g['params']])   # D's gradients only
+            torch.autograd.backward(self._scaled(sum(ls)), inputs=[p for g in opt.param_groups for p in g['params']])   # D's gradients only
             self.before_D_step(opt)
-            opt.step()
+            if self.scaler is not None: self.scaler.step(opt)
+            else: opt.step()
             opt.zero_grad()   # no stale gradients left on D between steps
         set_requires_grad([m.D, m.D2], False)
+        if self.scaler is not None: self._update_scale()
         if self.fast: self._release_graph()
         self.history.append(dict(self.last, **{k: v.item() for k, v in dl.items()}))
         for k, v in self.history[-1].items(): self._sums[k] = self._sums.get(k, 0.) + v
         self._n += 1
         self.step_count += 1
+
+    def _update_scale(self):
+        "fp16: once per step, after every optimiser: shrink the loss scale after an inf/NaN gradient (that optimiser skipped its step), grow it after a run of good ones."
+        before = self.scaler.get_scale()
+        self.scaler.update()
+        if self.scaler.get_scale() < before:
+            self.skipped_steps += 1; self._skip_run += 1; self._skipped_epoch += 1
+            if self._skip_run in (10, 100, 1000):
+                warnings.warn(f'fp16: {self._skip_run} steps in a row had inf/NaN gradients and were skipped (step {self.step_count}, '
+                              f'loss scale now {self.scaler.get_scale():g}). Use precision="bf16" or "fp32", or lower the learning rate.')
+        else: self._skip_run = 0
+
+    def after_train(self):
+        if self._skipped_epoch:
+            warnings.warn(f'fp16: {self._skipped_epoch} of this epoch\'s steps had inf/NaN gradients; the optimisers that saw them skipped '
+                          f'their update, as torch.amp.GradScaler does (loss scale now {self.scaler.get_scale():g}).')
+        self._skipped_epoch = 0
 
     def _release_graph(self):
         "Drop every reference to the graph the fast step retained for D's update, before the next batch builds one."
@@ -261,6 +298,7 @@ def save_checkpoint(learn, path, epoch=None):
                 nets={k: n.state_dict() for k, n in _nets(learn.model).items()},
                 opt=dict(GE=learn.opt.state_dict() if learn.opt is not None else None,
                          D=tr.opt_D.state_dict() if tr.opt_D else None, D2=tr.opt_D2.state_dict() if tr.opt_D2 else None),
+                scaler=tr.scaler.state_dict() if tr.scaler is not None else None,   # fp16's loss scale: resume stays exact
                 epoch=ifnone(epoch, getattr(learn, 'epoch', -1) + 1), step=getattr(tr, 'step_count', 0),
                 rng=_rng_state(learn.dls))
     return _atomic_save(ckpt, path)
@@ -301,6 +339,7 @@ def load_checkpoint(path, learn=None, with_opt=True):
         for name, o in (('D', tr.opt_D), ('D2', tr.opt_D2)):
             if o is not None and ckpt['opt'][name] is not None: o.load_state_dict(ckpt['opt'][name])
         tr.step_count = ckpt.get('step', 0)
+        if ckpt.get('scaler') and tr.get_scaler() is not None: tr.scaler.load_state_dict(ckpt['scaler'])
         _set_rng_state(ckpt['rng'], learn.dls)
     learn.resume_epoch = ckpt['epoch']
     return learn
@@ -327,28 +366,7 @@ class BicycleLearner(Learner):
         self.fit(n_epochs + n_epochs_decay, lr, cbs=L(cbs) + FlatLinLR(lr, n_epochs, n_epochs_decay), **kwargs)
 
 # %% ../nbs/05_learner.ipynb #cb274d9a
-def sample_grid(model, A, B, n=5, seed=0):
-    "Images [rows, 2 + n, C, H, W] in [-1, 1]: A, B and `n` samples per input with fixed z (eval mode)."
-    g = torch.Generator().manual_seed(seed)
-    z = torch.randn(A.size(0) * n, model.nz, generator=g).to(A.device)
-    was = model.training; model.eval()
-    with torch.no_grad(): outs = model.G(A.repeat_interleave(n, 0), z).view(A.size(0), n, *B.shape[1:])
-    model.train(was)
-    A3 = A.expand(-1, B.size(1), -1, -1) if A.size(1) == 1 else A
-    return torch.cat([A3[:, None], B[:, None], outs], 1).cpu()
-
-def show_grid(grid, titles=None, figsize=None, fname=None):
-    "Show (or save to `fname`) an image grid [rows, cols, C, H, W] in [-1, 1]."
-    r, c = grid.shape[:2]
-    fig, axs = plt.subplots(r, c, figsize=figsize or (1.3 * c, 1.3 * r), squeeze=False)
-    for i in range(r):
-        for j in range(c):
-            axs[i, j].imshow(((grid[i, j].clamp(-1, 1) + 1) / 2).permute(1, 2, 0).squeeze().numpy(), cmap='gray')
-            axs[i, j].axis('off')
-            if i == 0 and titles: axs[i, j].set_title(titles[j], fontsize=8)
-    plt.tight_layout()
-    if fname is not None: fig.savefig(fname, dpi=80); plt.close(fig)
-    return fig
+from .inference import multimodal_grid, show_grid
 
 class ShowSamples(Callback):
     "Every `every` epochs, show (or save to `fname.format(epoch=...)`) A, B and `n` samples for `n_inputs` validation inputs."
@@ -357,8 +375,7 @@ class ShowSamples(Callback):
     def after_epoch(self):
         if (self.epoch + 1) % self.every or rank_distrib(): return
         A, B = self.dls.valid.one_batch() if len(self.dls.valid) else self.dls.train.one_batch()
-        grid = sample_grid(self.model, A[:self.n_inputs], B[:self.n_inputs], self.n)
-        titles = ['A', 'B'] + [f'z{i}' for i in range(self.n)]
+        grid, titles = multimodal_grid(self.model, A[:self.n_inputs], B[:self.n_inputs], self.n, seed=0)
         show_grid(grid, titles, fname=None if self.fname is None else str(self.fname).format(epoch=self.epoch))
         if self.fname is None: plt.show()
 
@@ -373,13 +390,24 @@ def _data_shapes(dls):
 
 def _loss_names(opts): return LOSS_NAMES + (('ms',) if opts.get('lambda_ms', 0) > 0 else ())
 
+PRECISIONS = ('fp32', 'bf16', 'fp16')
+
+def _precision(precision, bf16):
+    "The `precision` asked for; `bf16=True` is the older spelling of precision='bf16'."
+    if bf16 is not None and precision is not None:
+        raise ValueError(f"Give precision={precision!r} or bf16={bf16!r}, not both (bf16=True is the older spelling of precision='bf16').")
+    precision = ifnone(precision, 'bf16' if bf16 else 'fp32')
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    return precision
+
 @delegates(Learner.__init__, but=['loss_func', 'opt_func', 'splitter', 'metrics'])
 def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject='all', netE='resnet', norm='instance',
                     nl='relu', upsample='basic', dropout=True, num_Ds=2, gan_mode=None, lambda_L1=None, lambda_GAN=None,
                     lambda_GAN2=None, lambda_z=None, lambda_kl=None, use_same_D=None, conditional_D=None, use_vae=None,
                     latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, lr_D_mult=None, init=None, init_gain=None, lr=None,
-                    beta1=0.5, fast_step=None, bf16=False, compile=False, seed=None, **kwargs):
+                    beta1=0.5, fast_step=None, precision=None, bf16=None, compile=False, seed=None, **kwargs):
     "A fastai `Learner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs."
+    precision = _precision(precision, bf16)
     opts = variant_options(variant, gan_mode=gan_mode, lambda_L1=lambda_L1, lambda_GAN=lambda_GAN, lambda_GAN2=lambda_GAN2,
                            lambda_z=lambda_z, lambda_kl=lambda_kl, use_same_D=use_same_D, conditional_D=conditional_D,
                            use_vae=use_vae, latent_trains_E=latent_trains_E, lambda_ms=lambda_ms, warmup=warmup,
@@ -399,80 +427,11 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
     if compile:   # in place: parameter names (and so checkpoints) stay the same
         for net in (model.G, model.E, model.D, model.D2):
             if net is not None: net.compile()
-    model.opts.update(bf16=bf16, compile=compile)
+    model.opts.update(bf16=precision == 'bf16', precision=precision, compile=compile)
     fused = bool(model.opts.get('fast_step', True))     # fused Adam: same update, one pass over each tensor (5x faster on CPU)
-    trainer = BicycleTrainer(lr, beta1, bf16=bf16, fused=fused)
+    trainer = BicycleTrainer(lr, beta1, fused=fused, precision=precision)
     cbs = L(kwargs.pop('cbs', None)) + trainer
     learn = BicycleLearner(dls, model, loss_func=BicycleLoss(trainer), opt_func=torch_adam(beta1, fused=fused), lr=lr,
                            splitter=ge_splitter, metrics=[EpochLoss(trainer, n) for n in _loss_names(model.opts)], cbs=cbs, **kwargs)
     learn.create_opt(); trainer.after_create()
     return learn
-
-# %% ../nbs/05_learner.ipynb #56d3b927
-def replay_official_steps(fixture, steps=3, fast_step=True):
-    "Replay an official three-step fixture through `bicycle_learner`'s real training path; returns what happened."
-    from bicycle_nb.official import from_official
-    o = fixture['options']
-    items = [(b['A'][i], b['B'][i]) for b in fixture['batches'][:steps] for i in range(b['A'].size(0))]
-    dl = DataLoader(items, bs=o['batch_size'], shuffle=False, drop_last=False)
-    dls = DataLoaders(dl, DataLoader(items[:o['batch_size']], bs=o['batch_size']))
-    learn = bicycle_learner(dls, nz=o['nz'], ngf=o['ngf'], nef=o['nef'], ndf=o['ndf'], inject=o['where_add'],
-                            netE=o['netE'].split('_')[0], norm=o['norm'], nl=o['nl'], upsample=o['upsample'],
-                            dropout=o['use_dropout'], num_Ds=o['num_Ds'], gan_mode=o['gan_mode'], lambda_L1=o['lambda_L1'],
-                            lambda_GAN=o['lambda_GAN'], lambda_GAN2=o['lambda_GAN2'], lambda_z=o['lambda_z'],
-                            lambda_kl=o['lambda_kl'], use_same_D=o['use_same_D'], conditional_D=o['conditional_D'],
-                            lr=o['lr'], beta1=o['beta1'], fast_step=fast_step)
-    m = learn.model
-    for k in ('G', 'E', 'D', 'D2'):
-        cfg = dict(netG=o['netG'], where_add=o['where_add']) if k == 'G' else {}
-        getattr(m, k).load_state_dict(from_official(fixture['before'][k], k[0], **cfg).state_dict())
-    noise = [t for b in fixture['batches'][:steps] for t in (b['eps'], b['z_random'])]
-    m.draw_noise = lambda n, kind='z', like=None: noise.pop(0).clone()
-    res = dict(grads={}, after={})
-    class Capture(Callback):
-        order = -6
-        def before_step(self):
-            if self.iter == 0:
-                for k in ('G', 'E'): res['grads'][k] = {n: p.grad.clone() for n, p in getattr(m, k).named_parameters()}
-        def after_batch(self):
-            if self.iter in (0, steps - 1):
-                res['after'][self.iter + 1] = {k: {n: p.detach().clone() for n, p in getattr(m, k).state_dict().items()} for k in ('G', 'E', 'D', 'D2')}
-    tr = learn.bicycle_trainer
-    def before_D_step(opt):
-        if tr.step_count == 0:
-            k = 'D' if opt is tr.opt_D else 'D2'
-            res['grads'][k] = {n: p.grad.clone() for n, p in getattr(m, k).named_parameters()}
-    tr.before_D_step = before_D_step
-    learn.fit(1, o['lr'], cbs=Capture())
-    res['losses'] = tr.history[:steps]
-    res['learn'] = learn
-    return res
-
-def to_official_names(kind, net, sd):
-    "Rename our state dict `sd` of `net` to the official names (identity for E and D)."
-    if kind != 'G': return dict(sd)
-    from bicycle_nb.official import official_G_names
-    names = official_G_names(net)
-    return {names[k]: v for k, v in sd.items()}
-
-# %% ../nbs/05_learner.ipynb #388c60a7
-def step_parity_report(fixture, res):
-    "The fixtures' criteria: worst loss error, worst step-1 gradient error (relative, or absolute where tiny), 3-step update error per network."
-    rel = lambda a, b: ((a.double() - b.double()).norm() / b.double().norm()).item()
-    loss_err = max(abs(r[k] - f[k]) / abs(f[k]) for r, f in zip(res['losses'], fixture['losses']) for k in f)
-    m = res['learn'].model
-    grad_rel, grad_abs = 0., 0.
-    for k in ('G', 'E', 'D', 'D2'):
-        ours = to_official_names(k, getattr(m, k), res['grads'][k])
-        for n, ref in fixture['grads_step1'][k].items():
-            if ref.norm() > 1e-4: grad_rel = max(grad_rel, rel(ours[n], ref))
-            else: grad_abs = max(grad_abs, (ours[n] - ref).abs().max().item())
-    upd = {}
-    for k in ('G', 'E', 'D', 'D2'):
-        ours = to_official_names(k, getattr(m, k), res['after'][3][k])
-        before, after = fixture['before'][k], fixture['after_step3'][k]
-        keys = [n for n in after if after[n].is_floating_point() and (k == 'G' or fixture['grads_step1'][k].get(n, torch.zeros(1)).norm() > 1e-4)]
-        d_ours = torch.cat([(ours[n] - before[n]).flatten() for n in keys])
-        d_off = torch.cat([(after[n] - before[n]).flatten() for n in keys])
-        upd[k] = rel(d_ours, d_off)
-    return dict(loss_rel=loss_err, grad_rel=grad_rel, grad_abs=grad_abs, update_rel=upd)
