@@ -71,7 +71,7 @@ class OfficialStep:
 
 # ---------------- ours: the real Learner path ----------------
 class Ours:
-    def __init__(self, cfg, bf16=False, compile=False, lr=2e-4):
+    def __init__(self, cfg, bf16=False, compile=False, lr=2e-4, precision=None):
         from fastai.data.core import DataLoaders
         from fastai.data.load import DataLoader
         from bicycle_nb.learner import bicycle_learner
@@ -79,7 +79,8 @@ class Ours:
         items = [(a[i], b[i]) for a, b in make_data(cfg) for i in range(a.size(0))]
         dls = DataLoaders(DataLoader(items, bs=cfg['bs'], shuffle=False, drop_last=True),
                           DataLoader(items[:cfg['bs']], bs=cfg['bs']), device=device())
-        self.learn = bicycle_learner(dls, ngf=cfg['width'], nef=cfg['width'], ndf=cfg['width'], bf16=bf16, compile=compile, lr=lr)
+        self.learn = bicycle_learner(dls, ngf=cfg['width'], nef=cfg['width'], ndf=cfg['width'], compile=compile, lr=lr,
+                                     precision=precision or ('bf16' if bf16 else 'fp32'))
         self.learn.model.to(device())
         outer = self
         class Timer(Callback):
@@ -98,7 +99,7 @@ class Ours:
 
 def variant(cfg, name):
     if name == 'baseline': return OfficialStep(cfg)
-    return Ours(cfg, bf16=name.endswith('bf16'), compile='compile' in name)
+    return Ours(cfg, precision='fp16' if name.endswith('fp16') else 'bf16' if name.endswith('bf16') else 'fp32', compile='compile' in name)
 
 def count_flops(cfg):
     "FLOPs of one of our training steps (forward + backward of G/E, then the D steps)."

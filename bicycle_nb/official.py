@@ -198,8 +198,8 @@ def to_official_names(kind, net, sd):
     return {names[k]: v for k, v in sd.items()}
 
 # %% ../nbs/07_official.ipynb #0514eca2
-def replay_official_steps(fixture, steps=3, fast_step=True, plant=None):
-    "Replay a step fixture (from `read_fixture`) through `bicycle_learner`'s real training path, in the fixture's dtype; returns what happened."
+def replay_official_steps(fixture, steps=3, fast_step=True, plant=None, device=None):
+    "Replay a step fixture (from `read_fixture`) through `bicycle_learner`'s real training path, in the fixture's dtype, on `device` (default: CPU); returns what happened."
     from bicycle_nb.learner import bicycle_learner
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
@@ -209,7 +209,8 @@ def replay_official_steps(fixture, steps=3, fast_step=True, plant=None):
     old = torch.get_default_dtype(); torch.set_default_dtype(dtype)
     try:
         items = [(b['A'][i], b['B'][i]) for b in fixture['batches'][:steps] for i in range(b['A'].size(0))]
-        dls = DataLoaders(DataLoader(items, bs=o['batch_size'], shuffle=False), DataLoader(items[:o['batch_size']], bs=o['batch_size']))
+        device = torch.device(device or 'cpu')
+        dls = DataLoaders(DataLoader(items, bs=o['batch_size'], shuffle=False), DataLoader(items[:o['batch_size']], bs=o['batch_size']), device=device)
         learn = bicycle_learner(dls, nz=o['nz'], ngf=o['ngf'], nef=o['nef'], ndf=o['ndf'], inject=o['where_add'],
                                 netE=o['netE'].split('_')[0], norm=o['norm'], nl=o['nl'], upsample=o['upsample'],
                                 dropout=o['use_dropout'], num_Ds=o['num_Ds'], gan_mode=o['gan_mode'], lambda_L1=o['lambda_L1'],
@@ -220,7 +221,8 @@ def replay_official_steps(fixture, steps=3, fast_step=True, plant=None):
         for k in nets:
             cfg = dict(netG=o['netG'], where_add=o['where_add']) if k == 'G' else {}
             getattr(m, k).load_state_dict(from_official(fixture['before'][k], k[0], **cfg).state_dict())
-        noise = [t for b in fixture['batches'][:steps] for t in (b['eps'], b['z_random'])]
+        m.to(device)
+        noise = [t.to(device) for b in fixture['batches'][:steps] for t in (b['eps'], b['z_random'])]
         m.draw_noise = lambda n, kind='z', like=None: noise.pop(0).clone()
         res = dict(grads={}, after={})
         class Capture(Callback):
@@ -249,7 +251,7 @@ STEP_CRITERIA = dict(loss_rel=1e-9, grad_rel=1e-6, grad_abs=1e-12, update_rel=1e
 
 def step_parity_report(fixture, res):
     "Worst loss error, worst step-1 gradient error (relative, or absolute where the official one is ~0) and 3-step update error per network, with `ok` against `STEP_CRITERIA`."
-    rel = lambda a, b: ((a.double() - b.double()).norm() / b.double().norm()).item()
+    rel = lambda a, b: ((a.double().cpu() - b.double()).norm() / b.double().norm()).item()
     loss_rel = max(abs(r[k] - f[k]) / abs(f[k]) for r, f in zip(res['losses'], fixture['losses']) for k in f)
     m = res['learn'].model
     grad_rel = grad_abs = 0.
@@ -257,11 +259,11 @@ def step_parity_report(fixture, res):
         ours = to_official_names(k, getattr(m, k), res['grads'][k])
         for n, ref in fixture['grads_step1'][k].items():
             if ref.norm() > 1e-10: grad_rel = max(grad_rel, rel(ours[n], ref))
-            else: grad_abs = max(grad_abs, (ours[n].double() - ref.double()).abs().max().item())
+            else: grad_abs = max(grad_abs, (ours[n].double().cpu() - ref.double()).abs().max().item())
     update_rel = {}
     for k, d in fixture['update_step3'].items():
         ours, before = to_official_names(k, getattr(m, k), res['after'][k]), fixture['before'][k]
-        update_rel[k] = rel(torch.cat([(ours[n].double() - before[n].double()).flatten() for n in d]),
+        update_rel[k] = rel(torch.cat([(ours[n].double().cpu() - before[n].double()).flatten() for n in d]),
                             torch.cat([d[n].flatten() for n in d]))
     c = STEP_CRITERIA
     ok = (loss_rel < c['loss_rel'] and grad_rel < c['grad_rel'] and grad_abs < c['grad_abs']
