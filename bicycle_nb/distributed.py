@@ -25,7 +25,7 @@ def init_distributed(backend=None, timeout_s=600):
         raise RuntimeError('No process group to join: launch with torchrun (or accelerate launch), which set RANK, WORLD_SIZE, '
                            'MASTER_ADDR and MASTER_PORT.')
     backend = backend or ('nccl' if torch.cuda.is_available() else 'gloo')
-    if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+    if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))   # CUDA only (gloo on CPU, tested)
     dist.init_process_group(backend, timeout=timedelta(seconds=timeout_s))
     return dist.get_rank(), dist.get_world_size()
 

@@ -15,6 +15,7 @@ from fastai.basics import *
 from fastai.optimizer import OptimWrapper
 from fastai.callback.progress import *
 from .models import *
+from .data import norm_size
 from .losses import *
 from .flows import *
 
@@ -267,14 +268,14 @@ def _rng_state(dls=None):
     np_state = np.random.get_state()
     st = dict(torch=torch.get_rng_state(), python=random.getstate(),
               numpy=(np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]))
-    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
+    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()   # CUDA only (a CPU run has no such state)
     if dls is not None and hasattr(dls.train, 'rng'): st['train_dl'] = dls.train.rng.getstate()
     return st
 
 def _set_rng_state(st, dls=None):
     torch.set_rng_state(st['torch']); random.setstate(st['python'])
     n = st['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), *n[2:]))
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
+    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])   # CUDA only: a GPU checkpoint resumes on CPU without it
     if dls is not None and 'train_dl' in st: dls.train.rng.setstate(st['train_dl'])
 
 def _atomic_save(obj, path):
@@ -317,6 +318,23 @@ def read_checkpoint(path):
 
 _ARCH = ('size', 'input_nc', 'output_nc', 'nz', 'ngf', 'nef', 'ndf', 'inject', 'netE', 'norm', 'upsample', 'num_Ds', 'use_E', 'conditional_D')
 
+def _nets_advice(opts):
+    "The `bicycle_learner` arguments that build the networks a checkpoint with `opts` has."
+    v = opts.get('variant', 'bicycle')
+    base = variant_options(v) if v in VARIANTS else {}
+    extra = [f'{k}={opts[k]!r}' for k in ('lambda_GAN', 'lambda_GAN2', 'use_same_D') if k in opts and base.get(k) != opts[k]]
+    return ', '.join([f'variant={v!r}'] + extra)
+
+def _check_nets(path, ckpt, learn):
+    "Which networks `learn` has that the checkpoint lacks and may start fresh (D, D2); any other difference is refused with advice."
+    have, saved = set(_nets(learn.model)), set(ckpt['nets'])
+    if (have - saved) - {'D', 'D2'} or saved - have:
+        raise ValueError(f"Checkpoint {path} has networks {', '.join(sorted(saved))} but this learner has {', '.join(sorted(have))}: "
+                         f"create it with bicycle_learner(dls, {_nets_advice(ckpt['opts'])}).")
+    fresh = sorted(have - saved)
+    for k in fresh: print(f"{path} has no {k} (a {ckpt['opts'].get('variant', 'bicycle')!r} checkpoint): this learner's {k} starts fresh.")
+    return fresh
+
 def load_checkpoint(path, learn=None, with_opt=True):
     "Restore `learn` from `path` (networks, optimisers, random states) or, without `learn`, return the model in eval mode."
     ckpt = read_checkpoint(path)
@@ -325,12 +343,17 @@ def load_checkpoint(path, learn=None, with_opt=True):
         model = bicycle_model(**opts)
         for k, n in _nets(model).items(): n.load_state_dict(ckpt['nets'][k])
         return model.eval()
+    fresh = _check_nets(path, ckpt, learn)
     have = learn.model.opts
+    if opts.get('direction', 'AtoB') != have.get('direction', 'AtoB'):
+        raise ValueError(f"Checkpoint {path} was trained with direction={opts.get('direction', 'AtoB')!r} but this learner's data is read "
+                         f"with direction={have.get('direction', 'AtoB')!r}: build the DataLoaders with direction={opts.get('direction', 'AtoB')!r}.")
     for k in _ARCH:
         if k in opts and have.get(k) != opts[k]:
             raise ValueError(f"Checkpoint {path} was trained with {k}={opts[k]!r} but this learner has {k}={have.get(k)!r}: "
                              f"create the learner with {k}={opts[k]!r}.")
-    for k, n in _nets(learn.model).items(): n.load_state_dict(ckpt['nets'][k])
+    for k, n in _nets(learn.model).items():
+        if k not in fresh: n.load_state_dict(ckpt['nets'][k])
     if with_opt:
         if learn.opt is None: learn.create_opt()
         tr = learn.bicycle_trainer
@@ -360,6 +383,15 @@ class BicycleLearner(Learner):
         return save_checkpoint(self, self.path/self.model_dir/f'{file}.pth')
     def load(self, file, with_opt=True, **kwargs):
         return load_checkpoint(self.path/self.model_dir/f'{file}.pth', self, with_opt=with_opt)
+    def predict(self, item, n=5, seed=None):
+        "`n` samples [n, C, H, W] in [-1, 1] for one input A (a path, a PIL image, or a tensor [C, H, W] in [-1, 1]) by `bicycle_nb.inference.sample`."
+        from bicycle_nb.inference import sample, load_image
+        G = self.model.G
+        A = item if isinstance(item, torch.Tensor) else load_image(item, G.size, G.input_nc)
+        return sample(self.model, A, n=n, seed=seed)[0]
+    def get_preds(self, *args, **kwargs):
+        raise TypeError("get_preds gives one prediction per input, and BicycleGAN has many: use bicycle_nb.inference.sample(learn.model, A, n=...) "
+                        "for samples of inputs A, or learn.predict(file, n=...) for one file.")
     def fit_flat_lin(self, n_epochs, n_epochs_decay, lr=None, cbs=None, **kwargs):
         "Fit for `n_epochs` at `lr`, then `n_epochs_decay` more with the official linear decay (`FlatLinLR`)."
         lr = ifnone(lr, self.lr)
@@ -384,9 +416,9 @@ def _data_shapes(dls):
     b = dls.one_batch()
     if len(b) < 2: raise ValueError('bicycle_learner needs DataLoaders of (A, B) pairs, got batches without a target. Use aligned_dls.')
     A, B = b[0], b[1]
-    if A.shape[-1] != A.shape[-2] or A.shape[-2:] != B.shape[-2:]:
-        raise ValueError(f'A and B must be square images of one size, got A {tuple(A.shape)} and B {tuple(B.shape)}.')
-    return A.shape[-1], A.shape[1], B.shape[1]
+    if A.shape[-2:] != B.shape[-2:]:
+        raise ValueError(f'A and B must be images of one size, got A {tuple(A.shape)} and B {tuple(B.shape)}.')
+    return norm_size(tuple(A.shape[-2:])), A.shape[1], B.shape[1]
 
 def _loss_names(opts): return LOSS_NAMES + (('ms',) if opts.get('lambda_ms', 0) > 0 else ())
 
@@ -428,6 +460,7 @@ def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject
         for net in (model.G, model.E, model.D, model.D2):
             if net is not None: net.compile()
     model.opts.update(bf16=precision == 'bf16', precision=precision, compile=compile)
+    model.opts['direction'] = getattr(dls, 'direction', 'AtoB')   # how the data was read: the sampler and widgets default to it
     fused = bool(model.opts.get('fast_step', True))     # fused Adam: same update, one pass over each tensor (5x faster on CPU)
     trainer = BicycleTrainer(lr, beta1, fused=fused, precision=precision)
     cbs = L(kwargs.pop('cbs', None)) + trainer

@@ -70,3 +70,12 @@ def test_cli_precision(tmp_path):
                 '--epochs_decay', '0', '--n_train', '8', '--precision', 'fp16', '--threads', '1'])
     ck = read_checkpoint(out/'checkpoint.pth')
     assert ck['opts']['precision'] == 'fp16' and ck['scaler'] is not None
+
+def test_gpu_checkpoint_resumes_on_cpu(dls, tmp_path):
+    "The CUDA-only branch of the random state: a checkpoint written on a GPU (with a CUDA RNG state) loads on a CPU machine."
+    a = _learner(dls); _fit(a, 1)
+    ck = read_checkpoint(save_checkpoint(a, tmp_path/'ck.pth'))
+    ck['rng']['cuda'] = [torch.zeros(16, dtype=torch.uint8)]          # what torch.cuda.get_rng_state_all() gives
+    torch.save(ck, tmp_path/'gpu.pth')
+    b = _learner(dls); load_checkpoint(tmp_path/'gpu.pth', b)
+    assert b.resume_epoch == ck['epoch'] and b.bicycle_trainer.step_count == ck['step']
