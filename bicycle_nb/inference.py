@@ -17,7 +17,7 @@ from .models import BicycleGAN
 
 # %% auto #0
 __all__ = ['valid_size', 'load_image', 'to_pil', 'sample', 'encode', 'transfer', 'interpolate', 'latent_walk', 'save_gif',
-           'multimodal_grid', 'show_multimodal', 'save_grid']
+           'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid']
 
 # %% ../nbs/06_inference.ipynb #44dd9c8c
 def valid_size(n):
@@ -144,29 +144,32 @@ def multimodal_grid(model, A, B=None, n=6, seed=0, sync=True):
     grid = torch.cat([c.cpu()[:, None] for c in cols] + [outs.cpu()], 1)
     return grid, titles + [f'random {i + 1}' for i in range(n)]
 
-def _draw(grid, titles, scale=1.4):
-    r, c = grid.shape[:2]
-    fig, axs = plt.subplots(r, c, figsize=(scale * c, scale * r), squeeze=False)
-    for i in range(r):
-        for j in range(c):
-            axs[i, j].imshow(to_pil(grid[i, j]), cmap='gray'); axs[i, j].axis('off')
-            if i == 0: axs[i, j].set_title(titles[j], fontsize=8)
+def grid_image(grid, pad=0):
+    "One RGB PIL image of an image grid [rows, cols, C, H, W] in [-1, 1] (1-channel tiles grey) by torchvision's `make_grid`, `pad` white pixels apart."
+    from torchvision.utils import make_grid
+    g = make_grid(grid.detach().float().cpu().flatten(0, 1), nrow=grid.size(1), padding=pad, pad_value=1., normalize=True, value_range=(-1, 1))
+    return to_pil(g * 2 - 1)
+
+def show_grid(grid, titles=None, scale=1.4, fname=None):
+    "Matplotlib figure of an image grid [rows, cols, C, H, W] in [-1, 1] with `titles` over the columns; with `fname`, saved there and closed."
+    r, c, _, _, w = grid.shape
+    fig, ax = plt.subplots(figsize=(scale * c, scale * r))
+    ax.imshow(grid_image(grid, pad=2))
+    ax.set_xticks([2 + j * (w + 2) + (w - 1) / 2 for j in range(c)], titles or [''] * c, fontsize=8)
+    ax.xaxis.tick_top(); ax.set_yticks([]); ax.tick_params(length=0)
+    for s in ax.spines.values(): s.set_visible(False)
     fig.tight_layout()
+    if fname is not None: fig.savefig(fname, dpi=80); plt.close(fig)
     return fig
 
 def show_multimodal(model, A, B=None, n=6, seed=0, sync=True):
     "Matplotlib figure of the paper's layout: input, ground truth, encoded, then `n` random samples per row."
-    return _draw(*multimodal_grid(model, A, B, n, seed, sync))
+    return show_grid(*multimodal_grid(model, A, B, n, seed, sync))
 
 def save_grid(model, A, fname, B=None, n=6, seed=0, sync=True):
-    "Write the `show_multimodal` layout as one PNG (no matplotlib margins); returns the path."
-    grid, _ = multimodal_grid(model, A, B, n, seed, sync)
-    r, c, _, h, w = grid.shape
-    canvas = Image.new('RGB', (c * w, r * h), 'white')
-    for i in range(r):
-        for j in range(c): canvas.paste(to_pil(grid[i, j]).convert('RGB'), (j * w, i * h))
+    "Write the `show_multimodal` layout as one PNG (tiles edge to edge, no margins); returns the path."
     fname = Path(fname); fname.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(fname)
+    grid_image(multimodal_grid(model, A, B, n, seed, sync)[0]).save(fname)
     return fname
 
 # %% ../nbs/06_inference.ipynb #f13d4627
