@@ -7,11 +7,51 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.func import functional_call
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch, FancyArrowPatch
 from fastcore.all import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses', 'fast_step_ok', 'batched_flows']
+__all__ = ['draw_bicycle', 'split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses', 'fast_step_ok', 'batched_flows']
+
+# %% ../nbs/03_cvae_gan.ipynb #a8c318db
+def draw_bicycle(highlight=None, figsize=(10, 3.4)):
+    "The two cycles of BicycleGAN as a diagram: cVAE-GAN B → z → B̂ (left), cLR-GAN z → B̂ → ẑ (right); `highlight` 'cvae' or 'clr' greys out the other."
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.set_xlim(0, 20); ax.set_ylim(0, 6.8); ax.axis('off')
+    def box(x, y, text, color, w=2.2, h=0.9, alpha=1.):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle='round,pad=0.08', fc=color, ec='k', alpha=alpha, lw=1))
+        ax.text(x, y, text, ha='center', va='center', fontsize=10, alpha=max(alpha, .35))
+    def arrow(p, q, label='', color='k', alpha=1., style='-|>', ls='-', dy=0.25, at=None):
+        ax.add_patch(FancyArrowPatch(p, q, arrowstyle=style, mutation_scale=14, color=color, alpha=alpha, lw=1.4, ls=ls))
+        x, y = at or ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2 + dy)
+        if label: ax.text(x, y, label, ha='center', fontsize=8.5, color=color, alpha=max(alpha, .35))
+    a1 = 1. if highlight in (None, 'cvae') else .25
+    a2 = 1. if highlight in (None, 'clr') else .25
+    # cVAE-GAN: B -> E -> z -> G(A, z) -> B̂ ; losses L1(B, B̂), KL(z), D(B̂)
+    ax.text(4.8, 6.4, 'cVAE-GAN:  B → z → B̂', ha='center', fontsize=12, fontweight='bold', alpha=a1)
+    box(1.2, 4.6, 'B (real)', '#cfe8ff', alpha=a1); box(3.6, 4.6, 'E', '#ffe0b3', w=1.2, alpha=a1)
+    box(6.0, 4.6, 'z ~ N(μ, σ²)', '#e8e8e8', w=2.4, alpha=a1); box(6.0, 2.6, 'G(A, z)', '#ffe0b3', w=1.8, alpha=a1)
+    box(3.6, 2.6, 'A', '#d9f2d9', w=1.2, alpha=a1); box(8.6, 2.6, 'B̂', '#cfe8ff', w=1.2, alpha=a1)
+    arrow((2.3, 4.6), (3.0, 4.6), alpha=a1); arrow((4.2, 4.6), (4.8, 4.6), alpha=a1); arrow((6.0, 4.15), (6.0, 3.05), alpha=a1)
+    arrow((4.2, 2.6), (5.1, 2.6), alpha=a1); arrow((6.9, 2.6), (8.0, 2.6), alpha=a1)
+    arrow((8.3, 3.05), (1.4, 4.15), 'L1: |B − B̂|', color='C3', alpha=a1, style='<|-|>', ls='--', at=(1.9, 3.45))
+    ax.text(6.0, 5.45, 'KL(N(μ, σ²) ‖ N(0, I))', ha='center', fontsize=8.5, color='C3', alpha=max(a1, .35))
+    arrow((8.6, 2.15), (8.6, 1.1), alpha=a1); ax.text(8.6, 0.75, 'D: real or fake?', ha='center', fontsize=8.5, color='C3', alpha=max(a1, .35))
+    # cLR-GAN: z ~ N(0, I) -> G(A, z) -> B̂ -> E -> ẑ ; losses |z - ẑ|, D2(B̂)
+    ax.text(15.2, 6.4, 'cLR-GAN:  z → B̂ → ẑ', ha='center', fontsize=12, fontweight='bold', alpha=a2)
+    box(12.2, 4.6, 'z ~ N(0, I)', '#e8e8e8', w=2.2, alpha=a2); box(12.2, 2.6, 'G(A, z)', '#ffe0b3', w=1.8, alpha=a2)
+    box(10.4, 2.6, 'A', '#d9f2d9', w=1.0, alpha=a2); box(14.6, 2.6, 'B̂', '#cfe8ff', w=1.2, alpha=a2)
+    box(16.8, 2.6, 'E', '#ffe0b3', w=1.2, alpha=a2); box(18.8, 2.6, 'ẑ = μ', '#e8e8e8', w=1.6, alpha=a2)
+    arrow((12.2, 4.15), (12.2, 3.05), alpha=a2); arrow((10.9, 2.6), (11.3, 2.6), alpha=a2); arrow((13.1, 2.6), (14.0, 2.6), alpha=a2)
+    arrow((15.2, 2.6), (16.2, 2.6), alpha=a2); arrow((17.4, 2.6), (18.0, 2.6), alpha=a2)
+    arrow((18.8, 3.05), (13.3, 4.6), 'latent L1: |z − ẑ|  (trains G only)', color='C3', alpha=a2, style='<|-|>', ls='--', dy=0.45)
+    arrow((14.6, 2.15), (14.6, 1.1), alpha=a2); ax.text(14.6, 0.75, 'D2: real or fake?', ha='center', fontsize=8.5, color='C3', alpha=max(a2, .35))
+    ax.text(10, 0.05, 'G and E are shared by both cycles; black: what is computed, red: what is compared (the losses)',
+            ha='center', fontsize=8.5, style='italic')
+    plt.tight_layout()
+    return fig
 
 # %% ../nbs/03_cvae_gan.ipynb #860bddba
 def split_halves(A, B):
