@@ -14,10 +14,11 @@ import matplotlib.pyplot as plt
 from fastcore.all import *
 from fastai.learner import Learner
 from .models import BicycleGAN
+from .data import open_image, to_8bit, as_hw, aspect_off, split_pair
 
 # %% auto #0
-__all__ = ['valid_size', 'load_image', 'to_pil', 'sample', 'encode', 'transfer', 'interpolate', 'latent_walk', 'save_gif',
-           'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid']
+__all__ = ['valid_size', 'load_image', 'load_input', 'to_pil', 'sample', 'encode', 'transfer', 'interpolate', 'latent_walk',
+           'save_gif', 'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid']
 
 # %% ../nbs/06_inference.ipynb #44dd9c8c
 def valid_size(n):
@@ -25,18 +26,38 @@ def valid_size(n):
     return max(32, 2 ** int(round(math.log2(max(n, 1)))))
 
 def load_image(img, size=None, nc=3):
-    "A path or PIL image as a tensor [1, nc, size, size] in [-1, 1] (size: a valid size near the image's by default)."
+    """A path or PIL image as a tensor [1, nc, H, W] in [-1, 1]; `size` an int or (H, W) (default: a valid square size near the image's).
+    Modes as in training (`open_image`: 16-bit rescaled, transparency over white). An image 2x or more off `size`'s shape is refused
+    (an A|B pair file gets a hint: cut it with `split_pair`, or `bicycle_nb_sample --pairs`)."""
+    name = 'image'
     if isinstance(img, (str, Path)):
         p = Path(img)
         if not p.exists(): raise FileNotFoundError(f"No image at {p}.")
-        try: img = Image.open(p)
-        except Exception: raise ValueError(f"Cannot read {p} as an image.") from None
+        img, name = open_image(p, 'L' if nc == 1 else 'RGB'), str(p)
     if not isinstance(img, Image.Image): raise TypeError(f"Expected a path or a PIL image, got {type(img).__name__}.")
-    img = img.convert('L' if nc == 1 else 'RGB')
-    size = size or valid_size(max(img.size))
-    img = img.resize((size, size), Image.BICUBIC)
+    img = to_8bit(img, 'L' if nc == 1 else 'RGB', name)
+    H, W = as_hw(size) if size else (valid_size(max(img.size)),) * 2
+    if size and aspect_off(img.size, (H, W)):
+        w, h = img.size
+        pair = not w % 2 and not aspect_off((w // 2, h), (H, W))
+        raise ValueError(f"{name} is {w}x{h}, 2x or more off the model's {H}x{W} (HxW) inputs" +
+                         (": it looks like an A|B pair, so pass --pairs to bicycle_nb_sample (or cut it with split_pair)." if pair else
+                          ": crop it to the model's shape first."))
+    img = img.resize((W, H), Image.BICUBIC)
     t = torch.from_numpy(np.asarray(img, dtype=np.float32).copy()) / 127.5 - 1
     return (t[None] if nc == 1 else t.permute(2, 0, 1))[None]
+
+def load_input(model, img, role='A'):
+    """`model`'s input (`role='A'`) or target ('B') as a tensor [1, C, H, W] from a path or PIL image. An A|B pair file
+    (halves of the model's shape) gives its A or B half by the model's direction (`opts['direction']`, AtoB if absent)."""
+    G = model.G
+    nc = G.input_nc if role == 'A' else G.output_nc
+    im = open_image(img) if isinstance(img, (str, Path)) and Path(img).exists() else img
+    if isinstance(im, Image.Image) and aspect_off(im.size, G.size) and not im.size[0] % 2 and not aspect_off((im.size[0] // 2, im.size[1]), G.size):
+        halves = split_pair(im, str(img), G.size)
+        if getattr(model, 'opts', {}).get('direction', 'AtoB') == 'BtoA': halves = halves[::-1]
+        im = halves[0 if role == 'A' else 1]
+    return load_image(im, G.size, nc)
 
 def to_pil(t):
     "An image tensor [C, H, W] (or [1, C, H, W]) in [-1, 1] as a PIL image."
@@ -61,8 +82,8 @@ def _check_input(model, A):
     if A.dim() == 3: A = A[None]
     if A.dim() != 4 or A.size(1) != G.input_nc:
         raise ValueError(f"A must be [N, {G.input_nc}, H, W] (this model takes {G.input_nc}-channel inputs), got {tuple(A.shape)}.")
-    if A.size(-1) != A.size(-2) or A.size(-1) & (A.size(-1) - 1) or A.size(-1) < 32:
-        raise ValueError(f"A must be square with a power-of-two side >= 32, got {tuple(A.shape[-2:])}: use load_image(..., size={G.size}).")
+    try: as_hw(tuple(A.shape[-2:]))
+    except ValueError: raise ValueError(f"A's size {tuple(A.shape[-2:])} is not one the networks take: use load_image(..., size={G.size!r}).") from None
     return A
 
 @torch.no_grad()
