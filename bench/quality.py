@@ -58,6 +58,7 @@ CANDIDATES = {
     'bicycle-fast-v1-bf16':  (dict(init_gain=1., lambda_kl=1e-3, bf16=True), 1e-3),
     'bicycle-fast':      (dict(variant='bicycle-fast'), None),
     'bicycle-fast-bf16': (dict(variant='bicycle-fast', bf16=True), None),
+    'bicycle-fast-fp16': (dict(variant='bicycle-fast', precision='fp16'), None),   # for a GPU without fast bf16 (slow on CPU)
 }
 ROUND1 = ['default', 'ms', 'gain1', 'warmup', 'lrE5', 'nz4', 'nz2', 'lr1e-3', 'kl1e-3', 'zE']
 
