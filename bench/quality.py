@@ -218,7 +218,8 @@ def main():
     summary = {}
     keys = ('modes_covered_per_input', 'encode_accuracy', 'reconstruction_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
     for n, rs in runs.items():
-        summary[n] = {k: dict(mean=float(np.mean([r[k] for r in rs])), std=float(np.std([r[k] for r in rs])),
+        # std: the sample standard deviation over seeds (ddof=1), the convention of every '±' in the notebooks and READMEs
+        summary[n] = {k: dict(mean=float(np.mean([r[k] for r in rs])), std=float(np.std([r[k] for r in rs], ddof=1 if len(rs) > 1 else 0)),
                               per_seed=[r[k] for r in rs]) for k in keys if rs[0].get(k) is not None}
         summary[n]['seeds'] = [r['seed'] for r in rs]
     out = dict(config=dict(mode=a.mode, seconds=a.seconds, schedule=a.schedule, size=a.size, bs=a.bs, width=a.width, n_eval=a.n_eval,
