@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #58ff0e06
 from __future__ import annotations
-import argparse, json, os, sys, warnings
+import argparse, json, os, sys, time, warnings
 # a command line prints one line per problem: silence third-party deprecation chatter raised at import
 warnings.filterwarnings('ignore', category=FutureWarning)
 warnings.filterwarnings('ignore', category=DeprecationWarning)
@@ -12,16 +12,18 @@ from pathlib import Path
 import torch
 import matplotlib
 from fastcore.all import *
-from fastai.basics import Callback, rank_distrib
-from fastai.callback.progress import CSVLogger
-from .data import make_shapes, aligned_dls, PairHalf, get_image_files
+from fastai.basics import Callback, Metric, rank_distrib
+from fastai.callback.progress import CSVLogger, ProgressCallback
+from fastprogress.fastprogress import format_time
+from .data import make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair
 from .learner import (bicycle_learner, load_checkpoint, SaveCheckpoint, VARIANTS,
                                 FlatLinLR, NonFiniteLossError)
 from .inference import sample, encode, save_grid, load_image, to_pil, latent_walk, save_gif
 from .official import load_official
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'LAMBDAS', 'friendly_errors', 'shapes_main', 'SaveEpochArtifacts', 'LossCSV', 'plot_losses',
+__all__ = ['USER_ERRORS', 'LAMBDAS', 'RESUMABLE', 'RUN_ONLY', 'friendly_errors', 'shapes_main', 'parse_size',
+           'SaveEpochArtifacts', 'write_steps', 'read_steps', 'RunETA', 'PlainTable', 'LossCSV', 'plot_losses',
            'train_main', 'sample_main']
 
 # %% ../nbs/10_cli.ipynb #d985e5c0
@@ -35,12 +37,16 @@ def friendly_errors(prog, main, argv=None):
     except USER_ERRORS as e:
         print(f'{prog}: error: {e}', file=sys.stderr); sys.exit(2)
 
+def _parser(prog, description):
+    "An argparse parser whose --help shows every option's default."
+    return argparse.ArgumentParser(prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
 # %% ../nbs/10_cli.ipynb #1ebb8d6b
 def _shapes_parser():
-    p = argparse.ArgumentParser('bicycle_nb_shapes', description='Write the multimodal shapes dataset (pix2pix layout) to a folder.')
+    p = _parser('bicycle_nb_shapes', 'Write the multimodal shapes dataset (pix2pix layout) to a folder.')
     p.add_argument('path', help='folder to write (path/train, path/val, modes.csv)')
-    p.add_argument('--n_train', type=int, default=2000); p.add_argument('--n_valid', type=int, default=100)
-    p.add_argument('--size', type=int, default=64); p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--n_train', type=int, default=2000, help='training pairs'); p.add_argument('--n_valid', type=int, default=100, help='validation pairs')
+    p.add_argument('--size', type=int, default=64, help='side of each (square) half, >= 16'); p.add_argument('--seed', type=int, default=0, help='seed: same seed, same bytes')
     return p
 
 def _shapes(argv=None):
@@ -56,40 +62,87 @@ def shapes_main(argv=None):
 # %% ../nbs/10_cli.ipynb #ab3d2af0
 LAMBDAS = ('lambda_L1', 'lambda_GAN', 'lambda_GAN2', 'lambda_z', 'lambda_kl')
 
+def parse_size(s):
+    "A `--size` value: '64' (square) or 'H,W' / 'HxW' such as '256,512', as an int or (H, W), checked by `as_hw`."
+    try: parts = [int(v) for v in str(s).replace('x', ',').split(',')]
+    except ValueError: raise argparse.ArgumentTypeError(f"expected an int or H,W (such as 256,512), got {s!r}") from None
+    try: return norm_size(parts[0] if len(parts) == 1 else tuple(parts))
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+
 def _train_parser():
-    p = argparse.ArgumentParser('bicycle_nb_train', description='Train BicycleGAN (or a paper variant) and write checkpoints and sample grids.')
-    p.add_argument('--data', default=None, help='pix2pix-style folder (train/, val/; A|B side by side). Default: the embedded shapes data')
-    p.add_argument('--out', default='bicycle_run', help='output folder (default: bicycle_run)')
-    p.add_argument('--size', type=int, default=64); p.add_argument('--load_size', type=int, default=None)
-    p.add_argument('--bs', type=int, default=8, help='batch size (even)')
-    p.add_argument('--epochs', type=int, default=8, help='epochs at constant lr'); p.add_argument('--epochs_decay', type=int, default=8, help='epochs of linear decay')
-    p.add_argument('--lr', type=float, default=None, help="learning rate (default: the variant's own: 2e-4, bicycle-fast 1e-3)")
+    p = _parser('bicycle_nb_train', 'Train BicycleGAN (or a paper variant) and write checkpoints and sample grids.')
+    p.add_argument('--data', default=None, help='pix2pix-style folder: train/ (and val/) of A|B images side by side. None: the generated shapes data')
+    p.add_argument('--valid', default=None, help="validation folder under --data; None: val/ if there is one; 'none': no validation")
+    p.add_argument('--out', default='bicycle_run', help='output folder (options.json, checkpoint.pth, samples/, losses.csv, steps.csv, losses.png)')
+    p.add_argument('--size', type=parse_size, default=64, help='training size: 64 (square) or H,W such as 256,512 (each side a multiple of the largest power of two <= the smaller side)')
+    p.add_argument('--load_size', type=parse_size, default=None, help='resize each half to this, then random-crop --size (None: no crop)')
+    p.add_argument('--bs', type=int, default=8, help='batch size (even: each batch is split into a cVAE-GAN and a cLR-GAN half)')
+    p.add_argument('--epochs', type=int, default=8, help='epochs at constant lr (may grow on --resume to extend a run)')
+    p.add_argument('--epochs_decay', type=int, default=8, help='epochs of linear lr decay after --epochs')
+    p.add_argument('--lr', type=float, default=None, help="learning rate; None: the variant's own (2e-4, bicycle-fast 1e-3)")
     p.add_argument('--variant', default='bicycle-fast', choices=list(VARIANTS),
-                   help='bicycle-fast (default: multimodal within minutes, notebook 12), bicycle (the faithful recipe) or a paper variant')
-    p.add_argument('--nz', type=int, default=8)
-    p.add_argument('--ngf', type=int, default=16); p.add_argument('--nef', type=int, default=16); p.add_argument('--ndf', type=int, default=16)
-    p.add_argument('--inject', default='all', choices=['all', 'input'])
-    p.add_argument('--netE', default='resnet', choices=['resnet', 'conv'])
-    p.add_argument('--no_dropout', action='store_true')
-    for l in LAMBDAS: p.add_argument(f'--{l}', type=float, default=None)
-    p.add_argument('--direction', default='AtoB', choices=['AtoB', 'BtoA'])
-    p.add_argument('--input_nc', type=int, default=3, choices=[1, 3]); p.add_argument('--output_nc', type=int, default=3, choices=[1, 3])
+                   help='bicycle-fast (multimodal within minutes, notebook 12), bicycle (the faithful recipe) or a paper variant')
+    p.add_argument('--nz', type=int, default=8, help='latent code size')
+    p.add_argument('--ngf', type=int, default=16, help="G's width (the official uses 64)")
+    p.add_argument('--nef', type=int, default=16, help="E's width (the official uses 64)")
+    p.add_argument('--ndf', type=int, default=16, help="D's width (the official uses 64)")
+    p.add_argument('--inject', default='all', choices=['all', 'input'], help='where G takes z: every down block, or the input only')
+    p.add_argument('--netE', default='resnet', choices=['resnet', 'conv'], help='encoder: ResNet or plain convolutions')
+    p.add_argument('--no_dropout', action='store_true', help="no dropout in G's inner up blocks")
+    for l in LAMBDAS: p.add_argument(f'--{l}', type=float, default=None, help=f"weight of {l[7:]}; None: the variant's own")
+    p.add_argument('--direction', default='AtoB', choices=['AtoB', 'BtoA'], help='AtoB: left half is the input; BtoA: the right half')
+    p.add_argument('--input_nc', type=int, default=3, choices=[1, 3], help='input channels (1: grayscale)')
+    p.add_argument('--output_nc', type=int, default=3, choices=[1, 3], help='output channels (1: grayscale)')
     p.add_argument('--n_train', type=int, default=2000, help='shapes images to generate when --data is not given')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    p.add_argument('--seed', type=int, default=0, help='seed of the initial weights, the data order and the noise')
+    p.add_argument('--threads', type=int, default=None, help='torch CPU threads; None: torch decides')
     p.add_argument('--precision', default='fp32', choices=['fp32', 'bf16', 'fp16'],
                    help='fp32, or mixed precision: bf16 autocast, or fp16 autocast with loss scaling (GPUs without fast bf16)')
-    p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint')
+    p.add_argument('--resume', action='store_true', help='continue (or, with more --epochs, extend) the run in --out; options not given keep the run\'s values')
     return p
 
 class SaveEpochArtifacts(Callback):
-    "After each epoch: a sample grid PNG and the loss plot, into the output folder."
+    "After each epoch: a sample grid PNG, the per-step losses (`steps.csv`, so the record survives resumes) and their plot."
     order = 70
     def __init__(self, out, A, B): store_attr()
     def after_epoch(self):
         if rank_distrib() or self.epoch < getattr(self.learn, 'resume_epoch', 0): return   # rank 0 only; skip resumed-over epochs
         save_grid(self.learn.model, self.A, self.out/'samples'/f'epoch_{self.epoch:03d}.png', B=self.B, n=6, seed=0)
-        plot_losses(self.learn.bicycle_trainer.history, self.out/'losses.png')
+        hist = self.learn.bicycle_trainer.history
+        write_steps(hist, self.out/'steps.csv')
+        plot_losses(hist, self.out/'losses.png')
+
+def write_steps(history, fname):
+    "Write the per-step loss dicts `history` as a CSV (atomically)."
+    keys = list(dict.fromkeys(k for h in history for k in h))
+    tmp = Path(f'{fname}.tmp')
+    tmp.write_text('\n'.join([','.join(keys)] + [','.join(repr(h.get(k, float('nan'))) for k in keys) for h in history]) + '\n')
+    os.replace(tmp, fname)
+
+def read_steps(fname, n):
+    "The first `n` per-step loss dicts written by `write_steps` ([] if there is no file)."
+    if not Path(fname).exists(): return []
+    rows = Path(fname).read_text().strip().splitlines()
+    keys = rows[0].split(',') if rows else []
+    return [dict(zip(keys, map(float, r.split(',')))) for r in rows[1:n + 1]]
+
+class RunETA(Metric):
+    "A table column: the time the whole run of `total` epochs still needs, from the epochs this session ran since epoch `start`."
+    def __init__(self, learn, total, start=0): self.learn, self.total, self.start, self.t0 = learn, total, start, time.time()
+    @property
+    def name(self): return 'run_left'
+    @property
+    def value(self):
+        done = self.learn.epoch - self.start + 1
+        return format_time((time.time() - self.t0) / max(done, 1) * (self.total - self.learn.epoch - 1))
+
+class PlainTable(Callback):
+    "Without a terminal (a log file): fastai's table as plain lines, no progress bars."
+    order = 55
+    def before_fit(self):
+        self.learn.logger = self._row
+        self._row(self.recorder.metric_names)
+    def _row(self, log): print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in log), flush=True)
 
 class LossCSV(CSVLogger):
     "fastai's `CSVLogger` that appends to an existing log without a second header, and skips resumed-over epochs."
@@ -101,7 +154,7 @@ class LossCSV(CSVLogger):
         if fresh: self.file.write(','.join(self.recorder.metric_names) + '\n')
         self.old_logger, self.learn.logger = self.logger, self._write_line
     def _write_line(self, log):
-        if log and log[0] < getattr(self.learn, 'resume_epoch', 0): return self.old_logger(log)
+        if log and isinstance(log[0], int) and log[0] < getattr(self.learn, 'resume_epoch', 0): return   # no empty rows for resumed-over epochs
         super()._write_line(log)
 
 def plot_losses(history, fname):
@@ -117,50 +170,93 @@ def plot_losses(history, fname):
     fig.tight_layout(); fig.savefig(fname, dpi=70); plt.close(fig)
 
 # %% ../nbs/10_cli.ipynb #812bd9ac
+RESUMABLE = ('epochs', 'epochs_decay', 'lr', 'precision') + LAMBDAS   # may change on --resume; the rest builds the networks or reads the data
+RUN_ONLY = ('out', 'resume', 'threads')                              # not part of a run's options
+
+def _given(argv):
+    "The options typed on the command line (no defaults), as a dict."
+    p = _train_parser()
+    for act in p._actions:
+        if act.dest != 'help': act.default = argparse.SUPPRESS
+    return vars(p.parse_args(argv))
+
+def _same(a, b): return (tuple(a) if isinstance(a, list) else a) == (tuple(b) if isinstance(b, list) else b)
+
+def _resume_options(out, argv):
+    "A run's saved options, updated by the resumable options given now; (options, 'what changed' strings). Refuses other changes."
+    if not (out/'options.json').exists() or not (out/'checkpoint.pth').exists():
+        raise FileNotFoundError(f'--resume: {out} holds no run to resume (options.json and checkpoint.pth are needed).')
+    saved = {**vars(_train_parser().parse_args([])), **json.loads((out/'options.json').read_text())}  # options newer than the run: defaults
+    if isinstance(saved['size'], list): saved['size'] = tuple(saved['size'])
+    given = {k: v for k, v in _given(argv).items() if k not in RUN_ONLY}
+    changed = []
+    for k, v in given.items():
+        if _same(v, saved.get(k)): continue
+        if k not in RESUMABLE:
+            raise ValueError(f"--resume: {out} was trained with --{k} {saved.get(k)}; --{k} changes the networks or the data, so it cannot change "
+                             f"on resume. Drop --{k} {v}, or start a new run with another --out.")
+        changed.append(f"{k} {saved.get(k) if saved.get(k) is not None else '(variant default)'} -> {v}")
+    return {**saved, **given}, changed
+
+def _valid_arg(v):
+    if v is None: return None
+    return False if str(v).lower() in ('none', 'no', 'false', '') else v
+
 def _train(argv=None):
     matplotlib.use('Agg')
     a = _train_parser().parse_args(argv)
     out = Path(a.out)
     if a.threads: torch.set_num_threads(a.threads)
+    changed = []
     if a.resume:
-        if not (out/'options.json').exists() or not (out/'checkpoint.pth').exists():
-            raise FileNotFoundError(f'--resume: {out} holds no run to resume (options.json and checkpoint.pth are needed).')
-        saved = json.loads((out/'options.json').read_text())
-        a = argparse.Namespace(**{**saved, 'resume': True, 'out': a.out, 'threads': a.threads})
+        opts, changed = _resume_options(out, argv)
+        a = argparse.Namespace(**{**opts, 'resume': True, 'out': a.out, 'threads': a.threads})
     elif (out/'checkpoint.pth').exists():
-        raise FileExistsError(f'{out} already holds a run: use --resume to continue it, or choose another --out.')
+        raise FileExistsError(f'{out} already holds a run: use --resume to continue it (or extend it with more --epochs), or choose another --out.')
     parallel = int(os.environ.get('WORLD_SIZE', 1)) > 1     # launched by torchrun / accelerate launch: notebook 13
     if parallel:
-        from .distributed import init_distributed
+        from bicycle_nb.distributed import init_distributed
         rank, _ = init_distributed()
     if a.data is None:
+        if not isinstance(a.size, int):
+            raise ValueError(f'--size {a.size[0]},{a.size[1]}: the generated shapes data is square; give your own --data for non-square sizes.')
         if not parallel or rank == 0: make_shapes(out/'shapes', n_train=a.n_train, n_valid=64, size=a.size, seed=0)
         if parallel: torch.distributed.barrier()
         data = out/'shapes'
     else: data = Path(a.data)
     dls = aligned_dls(data, size=a.size, bs=a.bs, load_size=a.load_size, input_nc=a.input_nc, output_nc=a.output_nc,
-                      direction=a.direction, seed=a.seed)
+                      direction=a.direction, seed=a.seed, valid=_valid_arg(getattr(a, 'valid', None)))
+    if dls.valid_folder is None and not rank_distrib() and getattr(a, 'valid', None) is None:
+        print(f'{data} has no val/ folder: training without validation (--valid NAME validates on {data}/NAME).')
     learn = bicycle_learner(dls, variant=a.variant, nz=a.nz, ngf=a.ngf, nef=a.nef, ndf=a.ndf, inject=a.inject, netE=a.netE,
                             dropout=not a.no_dropout, seed=a.seed, lr=a.lr, precision=getattr(a, 'precision', 'fp32'),
                             **{l: getattr(a, l) for l in LAMBDAS})
     if parallel:
-        from .distributed import DataParallelBicycle
+        from bicycle_nb.distributed import DataParallelBicycle
         learn.add_cb(DataParallelBicycle())
         if rank_distrib():   # one progress bar and one log: rank 0's
             learn.remove_cbs([cb for cb in learn.cbs if type(cb).__name__ == 'ProgressCallback']); learn.logger = noop
+    if not rank_distrib() and not sys.stdout.isatty():   # a log file: plain table lines, no progress-bar debris
+        learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, ProgressCallback)]); learn.add_cb(PlainTable())
+    # the sample-grid batch is drawn before the random states are restored, so a resumed run draws what a straight one does
+    A, B = dls.valid.one_batch() if len(dls.valid) else dls.train.one_batch()
+    total = a.epochs + a.epochs_decay
     start = 0
     if a.resume:
         load_checkpoint(out/'checkpoint.pth', learn)
         start = learn.resume_epoch
-        print(f'resuming {out} at epoch {start}')
+        learn.bicycle_trainer.history = read_steps(out/'steps.csv', learn.bicycle_trainer.step_count)
+        if start >= total and not changed:
+            print(f'{out}: all {total} epochs are done; to train longer, resume with more epochs (--resume --epochs {a.epochs + 1}).'); return out
+        print(f"resuming {out}: {start} of {total} epochs done, continuing at epoch {start} (numbered from 0, as in the table)"
+              + (f"; changed: {', '.join(changed)}" if changed else ''))
     out.mkdir(parents=True, exist_ok=True)
-    opts = {k: v for k, v in vars(a).items() if k != 'resume'}
+    opts = {k: v for k, v in vars(a).items() if k not in ('resume', 'threads')}
     if not rank_distrib(): (out/'options.json').write_text(json.dumps(opts, indent=1))
-    A, B = dls.valid.one_batch() if len(dls.valid) else dls.train.one_batch()
+    if start >= total: print(f'{out}: all {total} epochs are done.'); return out
     cbs = [SaveCheckpoint(out/'checkpoint.pth'), SaveEpochArtifacts(out, A[:4], B[:4])]
     if not rank_distrib(): cbs.append(LossCSV(str((out/'losses.csv').resolve()), append=a.resume))
-    total = a.epochs + a.epochs_decay
-    if start >= total: print(f'{out}: all {total} epochs are done.'); return out
+    learn.metrics = list(learn.metrics) + [RunETA(learn, total, start)]
     learn.fit(total, learn.lr, cbs=cbs + [FlatLinLR(learn.lr, a.epochs, a.epochs_decay)], start_epoch=start)
     if not rank_distrib(): print(f'done: checkpoint {out/"checkpoint.pth"}, sample grids in {out/"samples"}, losses in {out/"losses.png"}')
     if parallel: torch.distributed.destroy_process_group()
@@ -172,17 +268,20 @@ def train_main(argv=None):
 
 # %% ../nbs/10_cli.ipynb #3fbe0488
 def _sample_parser():
-    p = argparse.ArgumentParser('bicycle_nb_sample', description='Sample many outputs per input from a checkpoint or official weights.')
-    p.add_argument('inputs', help='an input image, or a folder of them')
-    p.add_argument('--checkpoint', default=None, help='a bicycle_nb checkpoint.pth')
+    p = _parser('bicycle_nb_sample', 'Sample many outputs per input from a checkpoint or official weights.')
+    p.add_argument('inputs', help='an input image, or a folder of them (read in sorted order)')
+    p.add_argument('--checkpoint', default=None, help='a bicycle_nb checkpoint.pth (it knows its size, channels and direction)')
     p.add_argument('--G', default=None, help='official generator .pth'); p.add_argument('--E', default=None, help='official encoder .pth')
-    p.add_argument('--input_nc', type=int, default=None, help='input channels of official weights (edges2shoes: 1)')
-    p.add_argument('--nz', type=int, default=None)
-    p.add_argument('--pairs', action='store_true', help='inputs are A|B pairs: add ground truth and encoded columns')
-    p.add_argument('--n', type=int, default=10); p.add_argument('--sync', action='store_true')
-    p.add_argument('--encode', default=None, metavar='REF', help='use the latent code of this reference image')
-    p.add_argument('--seed', type=int, default=0); p.add_argument('--gif', action='store_true')
-    p.add_argument('--out', default='bicycle_samples')
+    p.add_argument('--input_nc', type=int, default=None, help='input channels of official weights (edges2shoes: 1); None: 3')
+    p.add_argument('--nz', type=int, default=None, help='latent size of official weights; None: 8')
+    p.add_argument('--pairs', action='store_true', help='inputs are A|B pairs (split at w/2): add ground truth and encoded columns')
+    p.add_argument('--direction', default=None, choices=['AtoB', 'BtoA'], help="with --pairs, which half is the input; None: the checkpoint's (official weights: AtoB)")
+    p.add_argument('--n', type=int, default=10, help='samples per input')
+    p.add_argument('--sync', action='store_true', help='the same n latent codes for every input')
+    p.add_argument('--encode', default=None, metavar='REF', help='use the latent code of this reference image (an output-side image)')
+    p.add_argument('--seed', type=int, default=0, help='seed of the latent codes')
+    p.add_argument('--gif', action='store_true', help='also a latent-walk GIF per input')
+    p.add_argument('--out', default='bicycle_samples', help='output folder: NAME_00.png ... per input, grid.png')
     return p
 
 def _load_model(a):
@@ -192,15 +291,19 @@ def _load_model(a):
     cfg = {k: v for k, v in (('input_nc', a.input_nc), ('nz', a.nz)) if v is not None}
     return load_official(a.G, a.E, **cfg)
 
-def _inputs(path, model, pairs):
+def _inputs(path, model, pairs, direction=None):
+    "Files (sorted), inputs A [N, C, H, W] and, with `pairs`, targets B: A|B files split at w/2, the input half by `direction`."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'No input at {path}.')
-    files = get_image_files(path) if path.is_dir() else [path]
+    files = sorted(get_image_files(path)) if path.is_dir() else [path]
     if not files: raise FileNotFoundError(f'{path} contains no images.')
     G, As, Bs = model.G, [], []
+    direction = direction or getattr(model, 'opts', {}).get('direction', 'AtoB')
     for f in files:
         if pairs:
-            As.append(load_image(PairHalf(0)(f), G.size, G.input_nc)); Bs.append(load_image(PairHalf(1)(f), G.size, G.output_nc))
+            halves = split_pair(open_image(f), str(f), G.size)
+            a, b = halves if direction == 'AtoB' else halves[::-1]
+            As.append(load_image(a, G.size, G.input_nc)); Bs.append(load_image(b, G.size, G.output_nc))
         else: As.append(load_image(f, G.size, G.input_nc))
     return files, torch.cat(As), (torch.cat(Bs) if pairs else None)
 
@@ -209,7 +312,8 @@ def _sample(argv=None):
     a = _sample_parser().parse_args(argv)
     if a.n < 1: raise ValueError(f'--n must be >= 1, got {a.n}.')
     model = _load_model(a)
-    files, A, B = _inputs(a.inputs, model, a.pairs)
+    if a.direction and not a.pairs: raise ValueError('--direction chooses the input half of A|B pairs: give it with --pairs.')
+    files, A, B = _inputs(a.inputs, model, a.pairs, a.direction)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     if a.encode:
         z = encode(model, load_image(a.encode, model.G.size, model.G.output_nc))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #5a552284
 from __future__ import annotations
-import csv, json, shutil, tempfile
+import csv, json, math, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,8 +14,9 @@ from fastai.data.all import *
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'random_shapes', 'draw_pair', 'classify_mode', 'classify_modes', 'make_shapes',
-           'read_modes', 'check_pairs', 'PairHalf', 'pair_transforms', 'aligned_dls']
+__all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'IMAGE_MODES', 'MIN_SIDE', 'random_shapes', 'draw_pair', 'classify_mode',
+           'classify_modes', 'make_shapes', 'read_modes', 'check_mode', 'to_8bit', 'open_image', 'as_hw', 'norm_size',
+           'aspect_off', 'split_pair', 'check_pairs', 'PairHalf', 'pair_transforms', 'aligned_dls']
 
 # %% ../nbs/00_data.ipynb #f6f17975
 PALETTE = np.array([
@@ -143,58 +144,130 @@ def read_modes(path):
         raise FileNotFoundError(f"{path} has no modes.csv: only datasets written by make_shapes carry ground-truth modes.")
     with open(path/'modes.csv') as f: return {f"{r['split']}/{r['file']}": int(r['mode']) for r in csv.DictReader(f)}
 
-# %% ../nbs/00_data.ipynb #ef98a1a5
-def _is_pow2(n): return isinstance(n, (int, np.integer)) and n > 0 and (n & (n - 1)) == 0
+# %% ../nbs/00_data.ipynb #a16b0002
+_PLAIN_MODES = ('1', 'L', 'P', 'RGB', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')
+_ALPHA_MODES = ('RGBA', 'RGBa', 'LA', 'La', 'PA')
+_HIGH_MODES = ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I')
+IMAGE_MODES = _PLAIN_MODES + _ALPHA_MODES + _HIGH_MODES
 
+def check_mode(im, name='image'):
+    "Refuse, in one line naming `name`, a PIL image whose mode `to_8bit` cannot read (32-bit float `F`, ...)."
+    if im.mode not in IMAGE_MODES:
+        raise ValueError(f"{name} has mode {im.mode}, which bicycle_nb cannot read as an 8-bit image: save it as an 8- or 16-bit PNG or JPEG.")
+    return im
+
+def to_8bit(im, mode='RGB', name='image'):
+    "PIL image `im` as an 8-bit `mode` ('RGB' or 'L') image: 16-bit values rescaled (v / 257), transparency composited over white."
+    check_mode(im, name)
+    if im.mode in _HIGH_MODES:
+        a = np.asarray(im).astype(np.int64)
+        if a.size and (a.min() < 0 or a.max() > 65535):
+            raise ValueError(f"{name} has mode {im.mode} with values {a.min()}..{a.max()}, outside the 16-bit range 0..65535: save it as an 8- or 16-bit PNG.")
+        im = Image.fromarray(((a + 128) // 257).astype(np.uint8), 'L')
+    elif im.mode in _ALPHA_MODES or 'transparency' in im.info:
+        im = Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im.convert('RGBA'))
+    return im.convert(mode)
+
+def open_image(fn, mode='RGB'):
+    "The image file `fn` as an 8-bit PIL image in `mode` ('RGB' or 'L') by `to_8bit`; unreadable files and modes get a one-line error naming `fn`."
+    try:
+        with Image.open(fn) as im: im.load(); return to_8bit(im, mode, name=str(fn))
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"Cannot read image {fn} ({type(e).__name__}). Remove or replace the file.") from None
+
+# %% ../nbs/00_data.ipynb #a16b0005
+MIN_SIDE = 32
+
+def _pair_of_ints(size, what):
+    hw = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(size, (tuple, list)) and len(size) == 2 else None
+    if hw is None or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in hw):
+        raise ValueError(f"{what} must be an int (square) or (H, W), got {size!r}.")
+    return tuple(int(s) for s in hw)
+
+def as_hw(size, what='size'):
+    "`size` (an int, square, or (H, W)) as a tuple (H, W), checked: each side >= 32 and a multiple of 2**levels, levels = log2 of the smaller side rounded down."
+    hw = _pair_of_ints(size, what)
+    step = 2 ** (max(min(hw), 1).bit_length() - 1)
+    if min(hw) < MIN_SIDE or any(s % step for s in hw):
+        sug = tuple(step if s == min(hw) else step * max(1, round(s / step)) for s in hw) if min(hw) >= MIN_SIDE else (64, 64)
+        sug = sug[0] if sug[0] == sug[1] else sug
+        raise ValueError(f"{what} must be a power of two >= 32, or (H, W) with each side a multiple of the largest power of two "
+                         f"<= the smaller side (the U-Net halves that down to 1), got {size!r}. Try {sug!r}.")
+    return hw
+
+def norm_size(size):
+    "A checked `size` as checkpoints and models store it: an int when square, else (H, W)."
+    h, w = as_hw(size)
+    return h if h == w else (h, w)
+
+def aspect_off(wh, size, factor=2.):
+    "True when an image of PIL size `wh` (w, h) is `factor` or more times wider or narrower than `size` (H, W): too far to resize into it."
+    (w, h), (H, W) = wh, as_hw(size)
+    r = (w / max(h, 1)) / (W / H)
+    return r >= factor or r <= 1 / factor
+
+def split_pair(im, name='image', size=None):
+    "(left, right) halves of A|B image `im`, cut at w/2 (the official loader); one-line ValueError naming `name` if it cannot be a pair."
+    w, h = im.size
+    why = ('its width is odd' if w % 2 else f'it is narrower than {2 * MIN_SIDE} (twice the smallest size)' if w < 2 * MIN_SIDE else
+           f'its halves ({w // 2}x{h}) are 2x or more off the {"x".join(map(str, as_hw(size)))} (HxW) size' if size is not None and aspect_off((w // 2, h), size) else None)
+    if why: raise ValueError(f"{name} is {w}x{h} and cannot be an A|B pair: {why}. A pair file holds A and B side by side, each the shape of the images.")
+    return im.crop((0, 0, w // 2, h)), im.crop((w // 2, 0, w, h))
+
+# %% ../nbs/00_data.ipynb #ef98a1a5
 def _check_loader_args(size, bs, load_size, direction, input_nc, output_nc):
-    if not (_is_pow2(size) and size >= 32):
-        raise ValueError(f"size must be a power of two >= 32 (the U-Net halves it down to 1x1), got {size!r}. Try 64, 128 or 256.")
+    as_hw(size)
     if not (isinstance(bs, (int, np.integer)) and bs > 0 and bs % 2 == 0):
         raise ValueError(f"bs must be a positive even number (each batch is split into a cVAE-GAN half and a cLR-GAN half), got {bs!r}. Try bs=2, 4 or 8.")
-    if load_size is not None and load_size < size:
-        raise ValueError(f"load_size ({load_size}) must be >= size ({size}): images are resized to load_size, then cropped to size.")
+    if load_size is not None and any(l < s for l, s in zip(_pair_of_ints(load_size, 'load_size'), as_hw(size))):
+        raise ValueError(f"load_size ({load_size}) must be >= size ({size}) on each side: images are resized to load_size, then cropped to size.")
     if direction not in ('AtoB', 'BtoA'):
         raise ValueError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
     for n, v in (('input_nc', input_nc), ('output_nc', output_nc)):
         if v not in (1, 3): raise ValueError(f"{n} must be 1 (grayscale) or 3 (RGB), got {v!r}.")
 
+def _folders(path): return sorted(p.name for p in Path(path).iterdir() if p.is_dir())
+
 def _split_files(path, split):
-    folder = Path(path)/split
-    if not Path(path).is_dir():
+    "The image files of `path/split`, or a one-line error that names the folders that are there and the option to use."
+    path, folder = Path(path), Path(path)/split
+    if not path.is_dir():
         raise FileNotFoundError(f"Dataset folder {path} does not exist. Point aligned_dls at a pix2pix-style folder, or make one with make_shapes('{path}').")
     if not folder.is_dir():
-        have = sorted(p.name for p in Path(path).iterdir() if p.is_dir())
-        raise FileNotFoundError(f"{path} has no '{split}' folder (it has: {have or 'no folders'}). A pix2pix dataset needs {path}/train and {path}/{split}; use valid=... to name the validation folder.")
-    files = get_image_files(folder)
+        have = _folders(path)
+        if split == 'train' and {'trainA', 'trainB'} <= set(have):
+            raise FileNotFoundError(f"{path} has trainA/ and trainB/ (the unpaired CycleGAN layout) but no train/: BicycleGAN learns from aligned pairs, "
+                                    f"each file A and B side by side in {path}/train/. If trainA and trainB hold the same scenes file by file, "
+                                    f"join each pair side by side (pix2pix's datasets/combine_A_and_B.py does this).")
+        if split == 'train':
+            raise FileNotFoundError(f"{path} has no 'train' folder (it has: {', '.join(have) or 'no folders'}). A pix2pix dataset is "
+                                    f"{path}/train/ with A|B images side by side, and optionally {path}/val/ for validation.")
+        other = [h for h in have if h != 'train']
+        hint = f"name it with valid='{other[0]}' (CLI: --valid {other[0]}), or" if other else 'use'
+        raise FileNotFoundError(f"{path} has no '{split}' folder (it has: {', '.join(have) or 'no folders'}): {hint} valid=None to train without validation (CLI: --valid none).")
+    files = get_image_files(folder).sorted()
     if not files: raise FileNotFoundError(f"{folder} contains no images (.png, .jpg, ...). Each image should hold A and B side by side.")
     return files
 
-def check_pairs(files):
-    "Check that every file opens and is twice as wide as high (A|B side by side), naming the first bad one."
+def check_pairs(files, size=None):
+    "Check that every file opens, has a mode `to_8bit` reads, and splits into A|B halves (`split_pair`'s rule), naming the first bad one."
     for f in files:
         try:
-            with Image.open(f) as im: w, h = im.size
+            with Image.open(f) as im: check_mode(im, str(f)); split_pair(im, str(f), size)
         except (UnidentifiedImageError, OSError) as e:
             raise ValueError(f"Cannot read image {f} ({type(e).__name__}). Remove or replace the file.") from None
-        if w != 2 * h:
-            raise ValueError(f"Image {f} is {w}x{h}: an aligned pair must be exactly twice as wide as high (A on the left, B on the right).")
     return files
 
 # %% ../nbs/00_data.ipynb #45453b72
 class PairHalf:
-    "Callable that opens an A|B file and returns its left (`side=0`) or right (`side=1`) half, as PIL `mode`."
-    def __init__(self, side, mode='RGB'): self.side, self.mode = side, mode
-    def __call__(self, fn):
-        im = Image.open(fn).convert('RGB')
-        w, h = im.size
-        half = w // 2
-        im = im.crop((0, 0, half, h)) if self.side == 0 else im.crop((half, 0, w, h))
-        return im.convert(self.mode)
+    "Callable that opens an A|B file (`open_image`) and returns its left (`side=0`) or right (`side=1`) half (`split_pair`), as PIL `mode`."
+    def __init__(self, side, mode='RGB', size=None): self.side, self.mode, self.size = side, mode, size
+    def __call__(self, fn): return split_pair(open_image(fn, self.mode), str(fn), self.size)[self.side]
     def __repr__(self): return f"PairHalf({'left' if self.side == 0 else 'right'}, {self.mode})"
 
 def pair_transforms(size, load_size=None, flip=True):
-    "Item transforms: squish to `load_size` (bicubic), random (valid: centre) crop to `size`, random flip."
-    load_size = load_size or size
+    "Item transforms: squish to `load_size` (bicubic), random (valid: centre) crop to `size` (int or (H, W)), random flip."
+    size = as_hw(size); load_size = _pair_of_ints(load_size, 'load_size') if load_size is not None else size
     tfms = [Resize(load_size, method=ResizeMethod.Squish, resamples=(Image.BICUBIC, Image.NEAREST))]
     if load_size != size: tfms.append(RandomCrop(size))
     if flip: tfms.append(FlipItem(0.5))
@@ -203,22 +276,29 @@ def pair_transforms(size, load_size=None, flip=True):
 # %% ../nbs/00_data.ipynb #78c3d158
 @delegates(DataBlock.dataloaders)
 def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, direction='AtoB',
-                flip=True, valid='val', num_workers=0, seed=None, **kwargs):
-    "fastai `DataLoaders` of aligned `(A, B)` pairs in [-1, 1] from a pix2pix-style folder."
+                flip=True, valid=None, num_workers=0, seed=None, **kwargs):
+    """fastai `DataLoaders` of aligned `(A, B)` pairs in [-1, 1] from a pix2pix-style folder; `size` an int or (H, W).
+    `valid`: the validation folder; None takes `path/val` if there is one, else trains without validation (as the official code);
+    False: no validation. The loader records `size` (int or (H, W)), `input_nc`, `output_nc`, `direction` and `valid_folder`."""
     _check_loader_args(size, bs, load_size, direction, input_nc, output_nc)
-    train, val = _split_files(path, 'train'), _split_files(path, valid)
+    size = norm_size(size)
+    if valid is None: valid = 'val' if (Path(path)/'val').is_dir() else False
+    train = _split_files(path, 'train')
+    val = _split_files(path, valid) if valid else L()
     if len(train) < bs:
         raise ValueError(f"{path}/train has {len(train)} images, fewer than bs={bs}: training batches must be full. Lower bs.")
-    check_pairs(train + val)
+    check_pairs(train + val, size)
     a_side, b_side = (0, 1) if direction == 'AtoB' else (1, 0)
     block = lambda nc: ImageBlock(PILImageBW if nc == 1 else PILImage)
+    val_set = set(map(str, val))
     dblock = DataBlock(blocks=(block(input_nc), block(output_nc)),
-                       get_x=PairHalf(a_side, 'L' if input_nc == 1 else 'RGB'),
-                       get_y=PairHalf(b_side, 'L' if output_nc == 1 else 'RGB'),
-                       splitter=FuncSplitter(lambda f: Path(f).parent.name == valid),
+                       get_x=PairHalf(a_side, 'L' if input_nc == 1 else 'RGB', size),
+                       get_y=PairHalf(b_side, 'L' if output_nc == 1 else 'RGB', size),
+                       splitter=FuncSplitter(lambda f: str(f) in val_set),
                        item_tfms=pair_transforms(size, load_size, flip),
                        batch_tfms=[Normalize.from_stats(0.5, 0.5, cuda=False)])
     if seed is not None: set_seed(seed, reproducible=True)
     dls = dblock.dataloaders(train + val, bs=bs, num_workers=num_workers, **kwargs)
     dls.size, dls.input_nc, dls.output_nc, dls.direction = size, input_nc, output_nc, direction
+    dls.valid_folder = valid or None
     return dls

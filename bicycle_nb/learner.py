@@ -384,10 +384,10 @@ class BicycleLearner(Learner):
     def load(self, file, with_opt=True, **kwargs):
         return load_checkpoint(self.path/self.model_dir/f'{file}.pth', self, with_opt=with_opt)
     def predict(self, item, n=5, seed=None):
-        "`n` samples [n, C, H, W] in [-1, 1] for one input A (a path, a PIL image, or a tensor [C, H, W] in [-1, 1]) by `bicycle_nb.inference.sample`."
-        from bicycle_nb.inference import sample, load_image
-        G = self.model.G
-        A = item if isinstance(item, torch.Tensor) else load_image(item, G.size, G.input_nc)
+        """`n` samples [n, C, H, W] in [-1, 1] for one input: a tensor A [C, H, W] in [-1, 1], an image, or an A|B file of the
+        dataset (its input half by the direction), by `bicycle_nb.inference.sample`."""
+        from bicycle_nb.inference import sample, load_input
+        A = item if isinstance(item, torch.Tensor) else load_input(self.model, item, 'A')
         return sample(self.model, A, n=n, seed=seed)[0]
     def get_preds(self, *args, **kwargs):
         raise TypeError("get_preds gives one prediction per input, and BicycleGAN has many: use bicycle_nb.inference.sample(learn.model, A, n=...) "

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.all import *
+from .data import as_hw, norm_size
 
 # %% auto #0
 __all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'ConvCatZ', 'conv_cat_z', 'unet_levels', 'UnetG',
@@ -100,10 +101,8 @@ def conv_cat_z(conv, x, z):
 
 # %% ../nbs/01_models.ipynb #72e09d73
 def unet_levels(size):
-    "Number of U-Net levels for images of `size`: halve down to a 1x1 bottleneck (7 at 128, 8 at 256, as the official)."
-    if not (isinstance(size, int) and size >= 32 and size & (size - 1) == 0):
-        raise ValueError(f"size must be a power of two >= 32, got {size!r}.")
-    return int(math.log2(size))
+    "U-Net levels for images of `size` (int or (H, W), checked by `as_hw`): halve the smaller side down to 1 (7 at 128, 8 at 256, as the official)."
+    return int(math.log2(min(as_hw(size))))
 
 def _inner_nc(ngf, i): return ngf * min(2 ** i, 8)
 
@@ -121,6 +120,7 @@ class UnetG(nn.Module):
         if inject not in ('input', 'all'): raise ValueError(f"inject must be 'input' or 'all', got {inject!r}.")
         store_attr('input_nc,output_nc,nz,ngf,size,inject,norm,nl,upsample,dropout,fast_z')
         n = self.n_levels = unet_levels(size)
+        self.size = norm_size(size)
         downs, ups = [], []
         for i in range(n):
             inner, outer = _inner_nc(ngf, i), (_inner_nc(ngf, i - 1) if i else output_nc)

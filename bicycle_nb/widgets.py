@@ -12,7 +12,8 @@ import torch
 import ipywidgets as widgets
 from PIL import Image
 from fastcore.all import *
-from .inference import sample, encode, interpolate, to_pil, load_image
+from .inference import sample, encode, interpolate, to_pil, load_image, load_input
+from .data import as_hw
 
 # %% auto #0
 __all__ = ['png_bytes', 'as_images', 'LatentExplorer', 'blend', 'InterpolationExplorer', 'SampleGrid']
@@ -33,7 +34,7 @@ def as_images(model, imgs, role='A'):
     what = f'{role}_images'
     if isinstance(imgs, (list, tuple, L)):
         if len(imgs) == 0: raise ValueError(f'{what} is empty: give at least one image.')
-        if not isinstance(imgs[0], torch.Tensor): imgs = torch.cat([load_image(i, size, nc) for i in imgs])
+        if not isinstance(imgs[0], torch.Tensor): imgs = torch.cat([load_input(model, i, role) for i in imgs])
         else: imgs = torch.stack(list(imgs))
     if not isinstance(imgs, torch.Tensor): raise TypeError(f'{what} must be a tensor [N, C, H, W] or a list of images/paths, got {type(imgs).__name__}.')
     if imgs.dim() == 3: imgs = imgs[None]
@@ -41,8 +42,8 @@ def as_images(model, imgs, role='A'):
     if imgs.size(1) != nc:
         raise ValueError(f'{what} have {imgs.size(1)} channels but this model takes {nc}-channel {"inputs" if role == "A" else "targets"}: '
                          f'convert them (load_image(path, nc={nc})).')
-    if tuple(imgs.shape[-2:]) != (size, size):
-        raise ValueError(f'{what} are {imgs.size(-2)}x{imgs.size(-1)} but this model was built for {size}x{size}: '
+    if tuple(imgs.shape[-2:]) != as_hw(size):
+        raise ValueError(f'{what} are {imgs.size(-2)}x{imgs.size(-1)} but this model was built for {"x".join(map(str, as_hw(size)))}: '
                          f'resize them (load_image(path, size={size})).')
     if imgs.min() < -1.01 or imgs.max() > 1.01:
         raise ValueError(f'{what} range from {imgs.min().item():.3g} to {imgs.max().item():.3g}; expected values in [-1, 1] '
@@ -51,7 +52,8 @@ def as_images(model, imgs, role='A'):
 
 # %% ../nbs/09_widgets.ipynb #34a7f30b
 def _image_view(size, scale):
-    return widgets.Image(format='png', layout=widgets.Layout(width=f'{size * scale}px', height=f'{size * scale}px'))
+    H, W = as_hw(size)
+    return widgets.Image(format='png', layout=widgets.Layout(width=f'{W * scale}px', height=f'{H * scale}px'))
 
 def _check_nz(model, nz):
     if nz is not None and nz != model.nz:
@@ -64,7 +66,7 @@ class _Explorer:
         self.model, self.A = model.eval(), as_images(model, A_images, 'A')
         self.B = as_images(model, B_images, 'B') if B_images is not None else None
         self.size = model.G.size
-        self.scale = scale or max(1, 256 // self.size)
+        self.scale = scale or max(1, 256 // max(as_hw(self.size)))
         self.rng = torch.Generator().manual_seed(seed)
         self.renders, self._holding = 0, False
         self.input_picker = widgets.Dropdown(options=[(f'input {i}', i) for i in range(len(self.A))], value=0, description='input')
