@@ -18,7 +18,7 @@ from fastprogress.fastprogress import format_time
 from .data import make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair
 from .learner import (bicycle_learner, load_checkpoint, SaveCheckpoint, VARIANTS,
                                 FlatLinLR, NonFiniteLossError)
-from .inference import sample, encode, save_grid, load_image, to_pil, latent_walk, save_gif
+from .inference import sample, encode, save_grid, load_image, load_input, to_pil, latent_walk, save_gif
 from .official import load_official
 
 # %% auto #0
@@ -180,7 +180,10 @@ def _given(argv):
         if act.dest != 'help': act.default = argparse.SUPPRESS
     return vars(p.parse_args(argv))
 
-def _same(a, b): return (tuple(a) if isinstance(a, list) else a) == (tuple(b) if isinstance(b, list) else b)
+def _same(a, b, key=None):
+    "Equal option values: sizes as tuples, data folders as resolved paths (`./d` and `d` are one folder)."
+    if key in ('data', 'out') and a is not None and b is not None: return Path(a).resolve() == Path(b).resolve()
+    return (tuple(a) if isinstance(a, list) else a) == (tuple(b) if isinstance(b, list) else b)
 
 def _resume_options(out, argv):
     "A run's saved options, updated by the resumable options given now; (options, 'what changed' strings). Refuses other changes."
@@ -191,7 +194,7 @@ def _resume_options(out, argv):
     given = {k: v for k, v in _given(argv).items() if k not in RUN_ONLY}
     changed = []
     for k, v in given.items():
-        if _same(v, saved.get(k)): continue
+        if _same(v, saved.get(k), k): continue
         if k not in RESUMABLE:
             raise ValueError(f"--resume: {out} was trained with --{k} {saved.get(k)}; --{k} changes the networks or the data, so it cannot change "
                              f"on resume. Drop --{k} {v}, or start a new run with another --out.")
@@ -316,7 +319,7 @@ def _sample(argv=None):
     files, A, B = _inputs(a.inputs, model, a.pairs, a.direction)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     if a.encode:
-        z = encode(model, load_image(a.encode, model.G.size, model.G.output_nc))
+        z = encode(model, load_input(model, a.encode, 'B'))   # an A|B file gives its target half
         outs = sample(model, A, n=1, z=z.expand(A.size(0), -1)[:, None])
     else: outs = sample(model, A, n=a.n, sync=a.sync, seed=a.seed)
     for f, row in zip(files, outs):

@@ -40,6 +40,20 @@ def test_sampler_reads_16bit_like_training(tmp_path):
     Image.fromarray(np.full((32, 32), 30000, np.uint16)).save(tmp_path/'g.png')
     assert torch.allclose(load_image(tmp_path/'g.png', 32), torch.full((1, 3, 32, 32), 117 / 127.5 - 1))
 
+def _png16(a, fn):
+    "Write uint16 array `a` [H, W, 3] as a 16-bit RGB PNG (PIL cannot write one)."
+    import struct, zlib
+    h, w, _ = a.shape
+    raw = b''.join(b'\x00' + a[y].astype('>u2').tobytes() for y in range(h))
+    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+    Path(fn).write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 16, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+
+def test_16bit_rgb_png_keeps_its_levels(tmp_path):
+    from bicycle_nb.data import open_image
+    a = np.full((32, 64, 3), 30000, np.uint16); a[..., 2] = 65535
+    _png16(a, tmp_path/'rgb16.png')
+    assert np.asarray(open_image(tmp_path/'rgb16.png'))[0, 0].tolist() == [117, 117, 255]
+
 def test_transparent_pixels_become_white():
     from bicycle_nb.data import to_8bit
     im = Image.new('RGBA', (2, 1), (0, 0, 0, 0)); im.putpixel((1, 0), (0, 0, 255, 255))
@@ -124,7 +138,7 @@ def test_resume_changes_lr_and_refuses_architecture(runs, tmp_path):
     one_line_error(r, '--ngf changes the networks or the data')
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--direction', 'BtoA')
     one_line_error(r, 'cannot change on resume')
-    r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume')
+    r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--data', str(root/'data') + '/.')   # the same folder, spelt otherwise
     assert r.returncode == 0 and 'all 2 epochs are done; to train longer' in r.stdout, r.stdout + r.stderr
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--epochs', '3', '--lr', '1e-4', '--lambda_L1', '5', '--threads', '1')
     assert r.returncode == 0, r.stderr
@@ -151,6 +165,8 @@ def test_non_square_bto_a_run_and_pairs_sampling(tmp_path):
     files, A, B = _inputs(d/'val', model, pairs=True)
     assert [f.name for f in files] == ['000.png', '001.png']                # sorted
     assert A.shape == (2, 3, 32, 64) and (A[0] == 1).all() and (B[0] == -1).all()   # BtoA: the right (white) half is the input
+    from bicycle_nb.widgets import as_images
+    assert (as_images(model, [d/'val'/'000.png'], 'A') == 1).all() and (as_images(model, [d/'val'/'000.png'], 'B') == -1).all()
     s = run('bicycle_nb_sample', str(d/'val'), '--checkpoint', str(tmp_path/'r'/'checkpoint.pth'), '--pairs', '--n', '2', '--out', str(tmp_path/'s'))
     assert s.returncode == 0, s.stderr
     with Image.open(tmp_path/'s'/'000_00.png') as im: assert im.size == (64, 32)
