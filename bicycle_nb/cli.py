@@ -51,7 +51,7 @@ def _shapes_parser():
 
 def _shapes(argv=None):
     a = _shapes_parser().parse_args(argv)
-    path = make_shapes(a.path, n_train=a.n_train, n_valid=a.n_valid, size=a.size, seed=a.seed)
+    path = make_shapes(a.path, n_train=a.n_train, n_valid=a.n_valid, size=a.size, seed=a.seed, progress=None if sys.stdout.isatty() else False)
     print(f'shapes dataset in {path} ({a.n_train} train, {a.n_valid} val, {a.size}px)')
     return path
 
@@ -223,7 +223,7 @@ def _train(argv=None):
     if a.data is None:
         if not isinstance(a.size, int):
             raise ValueError(f'--size {a.size[0]},{a.size[1]}: the generated shapes data is square; give your own --data for non-square sizes.')
-        if not parallel or rank == 0: make_shapes(out/'shapes', n_train=a.n_train, n_valid=64, size=a.size, seed=0)
+        if not parallel or rank == 0: make_shapes(out/'shapes', n_train=a.n_train, n_valid=64, size=a.size, seed=0, progress=None if sys.stdout.isatty() else False)
         if parallel: torch.distributed.barrier()
         data = out/'shapes'
     else: data = Path(a.data)
