@@ -159,7 +159,7 @@ class BicycleTrainer(Callback):
             if not torch.isfinite(v).all():
                 raise NonFiniteLossError(f"Loss {k} became {v.item()} at epoch {self.epoch}, iteration {self.iter} "
                                          f"(step {self.step_count}): training stopped. Checkpoints already written are intact; "
-                                         f"lower the learning rate or the lambdas and resume from the last one.")
+                                         f"lower the learning rate or the lambdas and resume from the last one (bicycle_nb_train --out RUN --resume --lr 1e-4).")
 
     def before_step(self):
         "Give E its own learning rate: `lr_E_mult` times G's (fastai's schedulers set both groups before each batch)."
