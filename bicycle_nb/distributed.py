@@ -101,11 +101,10 @@ def _parser():
     return p
 
 class _Float64(Callback):
-    "Train in float64: cast each batch, and fastai's smoothed-loss scalar (which fastai's `tensor` keeps float32)."
+    "Train in float64: cast each batch (the trainer keeps fastai's smoothed loss in the loss's dtype)."
     order = -10
     def before_batch(self):
         self.learn.xb = tuple(x.double() for x in self.xb); self.learn.yb = tuple(y.double() for y in self.yb)
-        sl = self.learn.recorder.smooth_loss; sl.val = sl.val.double()
 
 def main(argv=None):
     "Train on the shapes data for `--steps` steps, one process or data parallel; rank 0 writes `out/checkpoint.pth`."

@@ -137,7 +137,10 @@ class BicycleTrainer(Callback):
     def _leave_autocast(self):
         if self._ac is not None: self._ac.__exit__(None, None, None); self._ac = None
 
-    def after_loss(self): self._leave_autocast()
+    def after_loss(self):
+        self._leave_autocast()
+        sl = getattr(getattr(self.learn, 'recorder', None), 'smooth_loss', None)   # fastai's `tensor` made it float32:
+        if sl is not None and self.learn.loss.dtype == torch.float64: sl.val = sl.val.double()   # a float64 run keeps float64
 
     def before_backward(self):
         "Fast step: back-propagate the G/E objective into G and E only, keeping the graph for D's update (fp16: scaled)."

@@ -227,8 +227,6 @@ def replay_official_steps(fixture, steps=3, fast_step=True, plant=None, device=N
         res = dict(grads={}, after={})
         class Capture(Callback):
             order = -6
-            def before_batch(self):   # fastai's `tensor` makes the smoothed-loss scalar float32: give it the replay's dtype
-                sl = self.learn.recorder.smooth_loss; sl.val = sl.val.to(dtype)
             def before_step(self):
                 if self.iter == 0:
                     for k in ('G', 'E'): res['grads'][k] = {n: p.grad.clone() for n, p in getattr(m, k).named_parameters()}
