@@ -12,9 +12,9 @@ from fastcore.all import *
 from .data import as_hw, norm_size
 
 # %% auto #0
-__all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'ConvCatZ', 'conv_cat_z', 'unet_levels', 'UnetG',
-           'encoder_stages', 'ResBlockDown', 'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'n_params',
-           'BicycleGAN', 'bicycle_model']
+__all__ = ['norm_layer', 'act_layer', 'init_weights', 'tile_z', 'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown',
+           'ResnetE', 'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'BicycleGAN', 'bicycle_model', 'ConvCatZ',
+           'conv_cat_z', 'n_params']
 
 # %% ../nbs/01_models.ipynb #2dd360b3
 def norm_layer(norm, nc):
@@ -61,43 +61,6 @@ def cat_z(x, z):
     "Concatenate `z`, tiled to `x`'s height and width, to the channels of `x` (no-op when z is None or empty)."
     if z is None or z.size(1) == 0: return x
     return torch.cat([x, tile_z(z.to(x.dtype), x.size(2), x.size(3))], 1)     # in x's dtype (bf16 under autocast)
-
-# %% ../nbs/01_models.ipynb #053368d2
-def _class_sums(g):
-    "Sums of `g` [N, O, H, W] over the 3x3 position classes (first, interior, last row; same for columns)."
-    rows = torch.stack([g[:, :, 0], g[:, :, 1:-1].sum(2), g[:, :, -1]], 2)
-    return torch.stack([rows[..., 0], rows[..., 1:-1].sum(-1), rows[..., -1]], -1)
-
-def _conv_backward(g, x, w, mask):
-    "Gradients (input, weight) of a 4x4 stride-2 padding-1 convolution, as `mask` asks."
-    gx, gw, _ = torch.ops.aten.convolution_backward(g, x.to(g.dtype), w.to(g.dtype), None, [2, 2], [1, 1], [1, 1],
-                                                    False, [0, 0], 1, [mask[0], mask[1], False])
-    return gx, gw
-
-class ConvCatZ(torch.autograd.Function):
-    "conv(cat_z(x, z)) as the official computes it; backward with the tiled z as a 6x6 tile."
-    @staticmethod
-    def forward(ctx, x, z, weight, bias):
-        ctx.save_for_backward(x, z, weight)
-        return F.conv2d(cat_z(x, z), weight, bias, 2, 1)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, z, weight = ctx.saved_tensors
-        need_x, need_z, need_w, need_b = ctx.needs_input_grad
-        c = x.size(1)
-        gx, gw_x = _conv_backward(g, x, weight[:, :c], (need_x, need_w))
-        g_tile, gw_z = _conv_backward(_class_sums(g), tile_z(z, 6, 6), weight[:, c:], (need_z, need_w))
-        gz = g_tile.sum((2, 3)).to(z.dtype) if need_z else None
-        gw = torch.cat([gw_x, gw_z], 1).to(weight.dtype) if need_w else None
-        gb = g.sum((0, 2, 3)) if need_b else None     # False without a bias
-        return (gx.to(x.dtype) if need_x else None), gz, gw, gb
-
-def conv_cat_z(conv, x, z):
-    "`conv(cat_z(x, z))`, with the backward pass of `ConvCatZ` for a 4x4 stride-2 padding-1 `conv` on maps of 6x6 or more."
-    small_geometry = conv.kernel_size != (4, 4) or conv.stride != (2, 2) or conv.padding != (1, 1) or conv.groups != 1
-    if z is None or z.size(1) == 0 or small_geometry or min(x.shape[2:]) < 6: return conv(cat_z(x, z))
-    return ConvCatZ.apply(x, z, conv.weight, conv.bias)
 
 # %% ../nbs/01_models.ipynb #72e09d73
 def unet_levels(size):
@@ -232,11 +195,6 @@ class MultiscaleD(nn.Module):
             if i < self.num_Ds - 1: x = self.down(x)
         return out
 
-# %% ../nbs/01_models.ipynb #576dfb4e
-def n_params(m):
-    "Number of parameters of module `m`."
-    return sum(p.numel() for p in m.parameters())
-
 # %% ../nbs/01_models.ipynb #57f12533
 class BicycleGAN(nn.Module):
     "Container of G, E, D, D2 and their options; `model(A, z=None)` runs G, `model(A, B=B)` the training flows."
@@ -275,3 +233,45 @@ def bicycle_model(size=256, input_nc=3, output_nc=3, nz=8, ngf=64, nef=64, ndf=6
     D = init_weights(MultiscaleD(d_nc, ndf, size, num_Ds, norm), init, init_gain) if use_D else None
     D2 = init_weights(MultiscaleD(d_nc, ndf, size, num_Ds, norm), init, init_gain) if use_D2 else None
     return BicycleGAN(G, E, D, D2, opts)
+
+# %% ../nbs/01_models.ipynb #053368d2
+def _class_sums(g):
+    "Sums of `g` [N, O, H, W] over the 3x3 position classes (first, interior, last row; same for columns)."
+    rows = torch.stack([g[:, :, 0], g[:, :, 1:-1].sum(2), g[:, :, -1]], 2)
+    return torch.stack([rows[..., 0], rows[..., 1:-1].sum(-1), rows[..., -1]], -1)
+
+def _conv_backward(g, x, w, mask):
+    "Gradients (input, weight) of a 4x4 stride-2 padding-1 convolution, as `mask` asks."
+    gx, gw, _ = torch.ops.aten.convolution_backward(g, x.to(g.dtype), w.to(g.dtype), None, [2, 2], [1, 1], [1, 1],
+                                                    False, [0, 0], 1, [mask[0], mask[1], False])
+    return gx, gw
+
+class ConvCatZ(torch.autograd.Function):
+    "conv(cat_z(x, z)) as the official computes it; backward with the tiled z as a 6x6 tile."
+    @staticmethod
+    def forward(ctx, x, z, weight, bias):
+        ctx.save_for_backward(x, z, weight)
+        return F.conv2d(cat_z(x, z), weight, bias, 2, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, z, weight = ctx.saved_tensors
+        need_x, need_z, need_w, need_b = ctx.needs_input_grad
+        c = x.size(1)
+        gx, gw_x = _conv_backward(g, x, weight[:, :c], (need_x, need_w))
+        g_tile, gw_z = _conv_backward(_class_sums(g), tile_z(z, 6, 6), weight[:, c:], (need_z, need_w))
+        gz = g_tile.sum((2, 3)).to(z.dtype) if need_z else None
+        gw = torch.cat([gw_x, gw_z], 1).to(weight.dtype) if need_w else None
+        gb = g.sum((0, 2, 3)) if need_b else None     # False without a bias
+        return (gx.to(x.dtype) if need_x else None), gz, gw, gb
+
+def conv_cat_z(conv, x, z):
+    "`conv(cat_z(x, z))`, with the backward pass of `ConvCatZ` for a 4x4 stride-2 padding-1 `conv` on maps of 6x6 or more."
+    small_geometry = conv.kernel_size != (4, 4) or conv.stride != (2, 2) or conv.padding != (1, 1) or conv.groups != 1
+    if z is None or z.size(1) == 0 or small_geometry or min(x.shape[2:]) < 6: return conv(cat_z(x, z))
+    return ConvCatZ.apply(x, z, conv.weight, conv.bias)
+
+# %% ../nbs/01_models.ipynb #576dfb4e
+def n_params(m):
+    "Number of parameters of module `m`."
+    return sum(p.numel() for p in m.parameters())
