@@ -13,7 +13,7 @@ from fastcore.all import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['draw_bicycle', 'split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses', 'fast_step_ok', 'batched_flows']
+__all__ = ['draw_bicycle', 'split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses']
 
 # %% ../nbs/03_cvae_gan.ipynb #a8c318db
 def draw_bicycle(highlight=None, figsize=(10, 3.4)):
@@ -90,8 +90,7 @@ def cvae_losses(model, out, A1, B1, opts):
     zero = out['fake_B_encoded'].new_zeros(())
     G_GAN = zero
     if opts.lambda_GAN > 0 and model.D is not None:
-        out['D_fake'] = model.D(d_input(A1, out['fake_B_encoded'], opts.conditional_D))   # kept: the D step may reuse it
-        out['D_fake_tracked'] = next(model.D.parameters()).requires_grad
+        out['D_fake'] = model.D(d_input(A1, out['fake_B_encoded'], opts.conditional_D))   # kept: the fast step (notebook 14) reuses it
         G_GAN = opts.lambda_GAN * gan_loss(out['D_fake'], True, opts.gan_mode)
     G_L1 = opts.lambda_L1 * l1_loss(out['fake_B_encoded'], B1) if opts.lambda_L1 > 0 else zero
     kl = opts.lambda_kl * kl_loss(out['mu'], out['logvar']) if opts.lambda_kl > 0 and out['mu'] is not None else zero
@@ -124,8 +123,7 @@ def clr_losses(model, out, A1, opts):
     D2 = model.D if opts.use_same_D else model.D2
     G_GAN2 = zero
     if opts.lambda_GAN2 > 0 and D2 is not None:
-        out['D2_fake'] = D2(d_input(A1, out['fake_B_random'], opts.conditional_D))   # kept: the D step may reuse it
-        out['D2_fake_tracked'] = next(D2.parameters()).requires_grad
+        out['D2_fake'] = D2(d_input(A1, out['fake_B_random'], opts.conditional_D))   # kept: the fast step (notebook 14) reuses it
         G_GAN2 = opts.lambda_GAN2 * gan_loss(out['D2_fake'], True, opts.gan_mode)
     z_L1 = opts.lambda_z * latent_l1(out['mu2'], out['z_random']) if opts.lambda_z > 0 and out['mu2'] is not None else zero
     return dict(G_GAN2=G_GAN2, z_L1=z_L1)
@@ -146,9 +144,6 @@ def bicycle_forward(model, A, B):
     A1, B1, A2, B2 = split_halves(A, B)
     do_cvae, do_clr = _flows_on(opts)
     out = dict(A1=A1, B1=B1, A2=A2, B2=B2)
-    if do_cvae and do_clr and model.E is not None and fast_step_ok(model):
-        out.update(batched_flows(model, A1, B1, opts))      # same values, one generator pass (see below)
-        return out
     if do_cvae: out.update(cvae_flow(model, A1, B1, opts.get('use_vae', True)))
     if do_clr: out.update(clr_flow(model, A1, opts.get('latent_trains_E', False), need_z=opts.lambda_z > 0))
     return out
@@ -165,31 +160,15 @@ def ge_losses(model, out, opts, warm=1.):
         losses['ms'] = opts.lambda_ms * mode_seeking_loss(out['fake_B_encoded'], out['fake_B_random'], out['z_encoded'], out['z_random'])
     return {k: v for k, v in losses.items() if v is not None}
 
-def _reusable(out, key):
-    "D's scores of the fakes from the G/E losses, if they were computed with D's parameters tracked (fast step)."
-    return out.get(key) if out.get(key + '_tracked') else None
-
-def d_losses(model, out, opts):
-    "Discriminator losses on the (detached) fakes: D on the encoded pair, D2 on the random pair (both into D with `use_same_D`)."
+def d_losses(model, out, opts, reuse=False):
+    """Discriminator losses on the (detached) fakes: D on the encoded pair, D2 on the random pair (both into D with `use_same_D`).
+    `reuse`: take D's scores of the fakes from `out` instead of recomputing them (the fast step of notebook 14)."""
     res, cond = {}, opts.conditional_D
     if 'fake_B_encoded' in out and model.D is not None and opts.lambda_GAN > 0:
         res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), opts.gan_mode,
-                          fake_preds=_reusable(out, 'D_fake'))
+                          fake_preds=out['D_fake'] if reuse else None)
     D2 = model.D if opts.use_same_D else model.D2
     if 'fake_B_random' in out and D2 is not None and opts.lambda_GAN2 > 0:
         res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), opts.gan_mode,
-                           fake_preds=_reusable(out, 'D2_fake'))
+                           fake_preds=out['D2_fake'] if reuse else None)
     return res
-
-# %% ../nbs/04_clr_gan.ipynb #fded2d0d
-def fast_step_ok(model):
-    "Whether the batched step applies: `fast_step` on (default) and per-sample normalisation (not batch norm)."
-    return model.opts.get('fast_step', True) and model.opts.get('norm', 'instance') != 'batch'
-
-def batched_flows(model, A1, B1, opts):
-    "Both flows with one generator pass: G([A1; A1], [z_encoded; z_random]), split (exact with per-sample norms)."
-    z, mu, logvar = encode_B(model, B1, opts.get('use_vae', True))          # eps first, as the official order
-    z_random = model.draw_noise(A1.size(0), 'z', like=A1)                  # then z
-    fake_enc, fake_rand = model.G(torch.cat([A1, A1]), torch.cat([z, z_random])).chunk(2)
-    mu2 = recover_z(model, fake_rand, opts.get('latent_trains_E', False)) if opts.lambda_z > 0 else None
-    return dict(z_encoded=z, mu=mu, logvar=logvar, fake_B_encoded=fake_enc, z_random=z_random, fake_B_random=fake_rand, mu2=mu2)

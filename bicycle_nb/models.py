@@ -213,8 +213,8 @@ class BicycleGAN(nn.Module):
 
     def forward(self, A, z=None, B=None):
         if B is not None:
-            from bicycle_nb.flows import bicycle_forward   # the flows are taught in notebooks 03 and 04
-            return bicycle_forward(self, A, B)
+            from bicycle_nb.trainer import train_forward   # the flows of notebooks 03-04, batched (notebook 14)
+            return train_forward(self, A, B)
         if z is None: z = self.draw_noise(A.size(0), 'z', like=A)
         return self.G(A, z)
 
