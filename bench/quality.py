@@ -56,11 +56,55 @@ CANDIDATES = {
     'bicycle-fast+kl5e-3':   (dict(init_gain=1., lambda_kl=5e-3), 1e-3),
     'bicycle-fast-v1':       (dict(init_gain=1., lambda_kl=1e-3), 1e-3),                    # the preset until round four
     'bicycle-fast-v1-bf16':  (dict(init_gain=1., lambda_kl=1e-3, bf16=True), 1e-3),
+    # sixth round (issue 19, 600 s, flatlin): the aggregate posterior against N(0, I) -- random z that falls between the
+    # encoder's clusters gives blends, and clusters of unequal prior mass give unequal modes
+    'bicycle-fast+mmd1':     (dict(variant='bicycle-fast', extra=dict(mmd=1.)), None),
+    'bicycle-fast+mmd10':    (dict(variant='bicycle-fast', extra=dict(mmd=10.)), None),
+    'bicycle-fast+mmd100':   (dict(variant='bicycle-fast', extra=dict(mmd=100.)), None),
+    'bicycle-fast+mmd10nb':  (dict(variant='bicycle-fast', extra=dict(mmd=10., bank=0)), None),    # this batch's codes only
+    'bicycle-fast+mmd30':    (dict(variant='bicycle-fast', extra=dict(mmd=30.)), None),
+    # the preset after round six, spelled out (lambda_mmd is bicycle_learner's own option, identical to `extra=dict(mmd=10.)`),
+    # and what notebooks 01, 03 and 11 compare with it
+    'bicycle-fast-v3':       (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=10.), 1e-3),
+    'bicycle-fast-v3+input': (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=10., inject='input'), 1e-3),   # z at the input only
+    'pix2pix+noise-fast':    (dict(variant='pix2pix+noise', init_gain=1.), 1e-3),     # no encoder, no latent loss: z is ignored
     'bicycle-fast':      (dict(variant='bicycle-fast'), None),
     'bicycle-fast-bf16': (dict(variant='bicycle-fast', bf16=True), None),
     'bicycle-fast-fp16': (dict(variant='bicycle-fast', precision='fp16'), None),   # for a GPU without fast bf16 (slow on CPU)
 }
+# the paper's six objectives (notebook 11), each trained the bicycle-fast way (gain 1, lr 1e-3) so that a short budget separates them
+for _v in ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle'): CANDIDATES[f'paper:{_v}'] = (dict(variant=_v, init_gain=1.), 1e-3)
 ROUND1 = ['default', 'ms', 'gain1', 'warmup', 'lrE5', 'nz4', 'nz2', 'lr1e-3', 'kl1e-3', 'zE']
+
+N_MODES = 10
+
+def jsd_uniform(counts):
+    "Jensen-Shannon divergence (nats) between the distribution of `counts` and the uniform one over len(counts)."
+    p = np.asarray(counts, float); p = p / max(p.sum(), 1)
+    u = np.full_like(p, 1 / len(p)); m = (p + u) / 2
+    kl = lambda a, b: float(np.sum(np.where(a > 0, a * np.log(np.where(a > 0, a, 1) / b), 0.)))
+    return (kl(p, m) + kl(u, m)) / 2
+
+def imq_mmd(x, y, scale=1.):
+    "Squared MMD between samples x [n, d] and y [m, d], inverse multiquadric kernel C/(C + |a-b|^2), C = 2 d scale (WAE)."
+    C = 2 * x.size(1) * scale
+    k = lambda a, b: C / (C + torch.cdist(a, b).pow(2))
+    n, m = x.size(0), y.size(0)
+    kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
+    return (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1)) + (kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1)) - 2 * kxy.mean()
+
+class ExtraLoss:
+    "Screening only: the learner's loss plus extra terms computed from the step's outputs (mmd: aggregate posterior vs N(0, I))."
+    def __init__(self, base, mmd=0., bank=128, n_prior=128):
+        self.base, self.mmd, self.bank, self.n_prior, self.mem = base, mmd, bank, n_prior, None
+    def __call__(self, pred, B):
+        loss = self.base(pred, B)
+        if 'A1' not in pred or not self.mmd: return loss
+        z = pred['z_encoded']
+        x = z if self.mem is None else torch.cat([z, self.mem])
+        loss = loss + self.mmd * imq_mmd(x, torch.randn(self.n_prior, z.size(1), device=z.device))
+        if self.bank: self.mem = torch.cat([z.detach(), self.mem])[:self.bank] if self.mem is not None else z.detach()
+        return loss
 
 def valid_batch(path, size, n):
     "The first n validation pairs (A, B) as tensors in [-1, 1], with their ground-truth modes."
@@ -97,9 +141,11 @@ def evaluate(model, A, B, modes, n_samples=20, max_dist=60., seed=0):
     outs = model.G(A.repeat_interleave(n_samples, 0), z)
     cls = classify(outs, max_dist).reshape(N, n_samples)
     coverage = [len(set(r[r >= 0].tolist())) for r in cls]
+    counts = np.bincount(cls[cls >= 0], minlength=N_MODES)
     ious = iou(painted(outs), painted(B).repeat_interleave(n_samples, 0))
     res = dict(modes_covered_per_input=float(np.mean(coverage)), modes_covered_std=float(np.std(coverage)),
-               realism_valid_colour=float((cls >= 0).mean()), shape_iou=float(ious.mean()))
+               realism_valid_colour=float((cls >= 0).mean()), shape_iou=float(ious.mean()),
+               jsd_uniform=jsd_uniform(counts), mode_counts=counts.tolist())
     if model.E is not None:
         perm = torch.from_numpy(np.random.default_rng(seed).permutation(N))
         mu = model.E(B)[0]
@@ -144,16 +190,18 @@ def run_one(name, seed, a):
     torch.set_num_threads(1)
     kw, lr = CANDIDATES[name]
     kw = dict(kw)
+    extra = kw.pop('extra', None)
     data = Path(a.data or Path(tempfile.gettempdir())/f'bicycle_nb_shapes_{a.size}')
     path = make_shapes(data, n_train=2000, n_valid=200, size=a.size, seed=0)
     A, B, modes = valid_batch(path, a.size, a.n_eval)
     dls = aligned_dls(path, size=a.size, bs=a.bs, seed=seed)
     learn = bicycle_learner(dls, ngf=a.width, nef=a.width, ndf=a.width, seed=seed, **kw)
+    if extra: learn.loss_func = ExtraLoss(learn.loss_func, **extra)
     budget = make_budget_cb(a.seconds, a.eval_every, lambda m: evaluate(m, A, B, modes), a.schedule)
     t0 = time.time()
     with learn.no_bar(), learn.no_logging():
         learn.fit(100_000, lr or learn.lr, cbs=budget)
-    res = dict(candidate=name, seed=seed, options=kw, lr=lr or learn.lr, schedule=a.schedule, cpu_seconds=round(budget.used, 1),
+    res = dict(candidate=name, seed=seed, options=dict(kw, **({'extra': extra} if extra else {})), lr=lr or learn.lr, schedule=a.schedule, cpu_seconds=round(budget.used, 1),
                wall_seconds=round(time.time() - t0, 1), steps=budget.steps,
                seconds_per_step=round(budget.used / max(budget.steps, 1), 4),
                **{k: v for k, v in budget.curve[-1].items() if k not in ('steps', 'train_seconds')}, curve=budget.curve)
@@ -216,7 +264,7 @@ def main():
         f = run_file(a, n, s)
         if f.exists(): runs.setdefault(n, []).append(json.loads(f.read_text()))
     summary = {}
-    keys = ('modes_covered_per_input', 'encode_accuracy', 'reconstruction_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
+    keys = ('modes_covered_per_input', 'jsd_uniform', 'encode_accuracy', 'reconstruction_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
     for n, rs in runs.items():
         # std: the sample standard deviation over seeds (ddof=1), the convention of every '±' in the notebooks and READMEs
         summary[n] = {k: dict(mean=float(np.mean([r[k] for r in rs])), std=float(np.std([r[k] for r in rs], ddof=1 if len(rs) > 1 else 0)),

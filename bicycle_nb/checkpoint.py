@@ -54,6 +54,7 @@ def save_checkpoint(learn, path, epoch=None):
                 opt=dict(GE=learn.opt.state_dict() if learn.opt is not None else None,
                          D=tr.opt_D.state_dict() if tr.opt_D else None, D2=tr.opt_D2.state_dict() if tr.opt_D2 else None),
                 scaler=tr.scaler.state_dict() if tr.scaler is not None else None,   # fp16's loss scale: resume stays exact
+                code_bank=getattr(tr, 'code_bank', None),                             # lambda_mmd's recent codes: resume stays exact
                 epoch=ifnone(epoch, getattr(learn, 'epoch', -1) + 1), step=getattr(tr, 'step_count', 0),
                 rng=_rng_state(learn.dls))
     return _atomic_save(ckpt, path)
@@ -118,6 +119,7 @@ def load_checkpoint(path, learn=None, with_opt=True):
             if o is not None and ckpt['opt'][name] is not None: o.load_state_dict(ckpt['opt'][name])
         tr.step_count = ckpt.get('step', 0)
         if ckpt.get('scaler') and tr.get_scaler() is not None: tr.scaler.load_state_dict(ckpt['scaler'])
+        tr.code_bank = ckpt.get('code_bank')
         _set_rng_state(ckpt['rng'], learn.dls)
     learn.resume_epoch = ckpt['epoch']
     return learn

@@ -60,7 +60,7 @@ def shapes_main(argv=None):
     return friendly_errors('bicycle_nb_shapes', _shapes, argv)
 
 # %% ../nbs/10_cli.ipynb #ab3d2af0
-LAMBDAS = ('lambda_L1', 'lambda_GAN', 'lambda_GAN2', 'lambda_z', 'lambda_kl')
+LAMBDAS = ('lambda_L1', 'lambda_GAN', 'lambda_GAN2', 'lambda_z', 'lambda_kl', 'lambda_mmd')   # mmd: bicycle-fast's prior matching (notebook 12)
 
 def parse_size(s):
     "A `--size` value: '64' (square) or 'H,W' / 'HxW' such as '256,512', as an int or (H, W), checked by `as_hw`."

@@ -10,10 +10,21 @@ import torch
 from fastcore.all import *
 import bicycle_nb
 from .models import bicycle_model
-from .learner import read_checkpoint
+from .checkpoint import read_checkpoint
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'shipped_path', 'export_for_shipping', 'load_shipped', 'pretrained_shapes']
+__all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'imq_mmd', 'shipped_path', 'export_for_shipping', 'load_shipped',
+           'pretrained_shapes']
+
+# %% ../nbs/12_fast.ipynb #02af908f
+def imq_mmd(x, y, scale=1.):
+    """Unbiased squared MMD between samples x [n, d] and y [m, d] (n, m >= 2), with the inverse multiquadric kernel
+    C / (C + |a - b|^2), C = 2 d `scale` (Tolstikhin et al. 2018, WAE-MMD). About 0 when both come from one distribution."""
+    C = 2 * x.size(1) * scale
+    k = lambda a, b: C / (C + torch.cdist(a, b).pow(2))
+    n, m = x.size(0), y.size(0)
+    kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
+    return (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1)) + (kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1)) - 2 * kxy.mean()
 
 # %% ../nbs/12_fast.ipynb #80786aac
 SHAPES_MODEL = 'shapes_bicycle_fast.pt'

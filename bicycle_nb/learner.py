@@ -40,12 +40,12 @@ VARIANTS = {
     'cVAE-GAN++':    dict(lambda_z=0.),
     'cLR-GAN':       dict(lambda_L1=0., lambda_kl=0., lambda_GAN=0., latent_trains_E=True),
     # beyond the paper, measured in notebook 12 ("Making BicycleGAN diverse, fast"):
-    'bicycle-fast':  dict(init_gain=1., lr=1e-3, lambda_kl=3e-3),
+    'bicycle-fast':  dict(init_gain=1., lr=1e-3, lambda_kl=3e-3, lambda_mmd=10.),
 }
 PAPER_VARIANTS = ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle')
 LOSS_DEFAULTS = dict(lambda_L1=10., lambda_GAN=1., lambda_GAN2=1., lambda_z=0.5, lambda_kl=0.01, gan_mode='lsgan',
                      use_same_D=False, conditional_D=False, use_vae=True, latent_trains_E=False,
-                     lambda_ms=0., warmup=0, lr_E_mult=1., lr_D_mult=1., init='xavier', init_gain=0.02, fast_step=True)
+                     lambda_ms=0., lambda_mmd=0., warmup=0, lr_E_mult=1., lr_D_mult=1., init='xavier', init_gain=0.02, fast_step=True)
 LOSS_NAMES = ('G_GAN', 'D', 'G_GAN2', 'D2', 'G_L1', 'z_L1', 'kl')
 
 def variant_options(variant='bicycle', **given):
@@ -152,7 +152,7 @@ def _data_shapes(dls):
         raise ValueError(f'A and B must be images of one size, got A {tuple(A.shape)} and B {tuple(B.shape)}.')
     return norm_size(tuple(A.shape[-2:])), A.shape[1], B.shape[1]
 
-def _loss_names(opts): return LOSS_NAMES + (('ms',) if opts.get('lambda_ms', 0) > 0 else ())
+def _loss_names(opts): return LOSS_NAMES + tuple(k for k in ('ms', 'mmd') if opts.get(f'lambda_{k}', 0) > 0)
 
 PRECISIONS = ('fp32', 'bf16', 'fp16')
 
@@ -168,7 +168,7 @@ def _precision(precision, bf16):
 def bicycle_learner(dls, variant='bicycle', nz=8, ngf=64, nef=64, ndf=64, inject='all', netE='resnet', norm='instance',
                     nl='relu', upsample='basic', dropout=True, num_Ds=2, gan_mode=None, lambda_L1=None, lambda_GAN=None,
                     lambda_GAN2=None, lambda_z=None, lambda_kl=None, use_same_D=None, conditional_D=None, use_vae=None,
-                    latent_trains_E=None, lambda_ms=None, warmup=None, lr_E_mult=None, lr_D_mult=None, init=None, init_gain=None, lr=None,
+                    latent_trains_E=None, lambda_ms=None, lambda_mmd=None, warmup=None, lr_E_mult=None, lr_D_mult=None, init=None, init_gain=None, lr=None,
                     beta1=0.5, fast_step=None, precision=None, bf16=None, compile=False, seed=None, **kwargs):
     "A fastai `Learner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs."
     given = {k: v for k, v in locals().items() if k in LOSS_DEFAULTS}   # every loss option by its official name (None: not given)

@@ -53,6 +53,8 @@ class BicycleLoss:
         if 'A1' not in pred: return l1_loss(pred['fake_B_encoded'], B)
         opts = self.trainer.learn.model.opts
         losses = ge_losses(self.trainer.learn.model, pred, opts, warm=warm_factor(self.trainer.step_count, opts.get('warmup', 0)))
+        if opts.get('lambda_mmd', 0) > 0 and pred.get('z_encoded') is not None:
+            losses['mmd'] = opts.lambda_mmd * self.trainer.prior_gap(pred['z_encoded'])
         self.trainer.record(losses)
         return sum(losses.values())
 
@@ -72,6 +74,15 @@ class BicycleTrainer(Callback):
         self.opt_D = self.opt_D2 = None
         self.history, self._sums, self._n = [], {}, 0
         self.skipped_steps, self._skip_run, self._skipped_epoch = 0, 0, 0
+        self.code_bank = None     # `lambda_mmd`: the last encoded codes (no gradient), kept in checkpoints
+
+    def prior_gap(self, z, bank=128, n_prior=128):
+        "MMD² between the encoded codes (`z` and the last `bank` before it) and `n_prior` draws of N(0, I) (notebook 12)."
+        from bicycle_nb.fast import imq_mmd
+        x = z if self.code_bank is None else torch.cat([z, self.code_bank.to(z)])
+        gap = imq_mmd(x, torch.randn(n_prior, z.size(1), device=z.device))
+        self.code_bank = z.detach() if self.code_bank is None else torch.cat([z.detach(), self.code_bank])[:bank]
+        return gap
 
     def after_create(self):
         m = self.learn.model

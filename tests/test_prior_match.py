@@ -1,0 +1,57 @@
+"""lambda_mmd (the bicycle-fast preset's aggregate-posterior term, notebook 12): it is logged, it trains E towards
+codes that fill N(0, I), its recent codes are part of the checkpoint (resume stays exact), and it is off in the
+faithful recipe."""
+import pytest, torch
+from bicycle_nb.data import make_shapes, aligned_dls
+from bicycle_nb.learner import bicycle_learner, StopAfterSteps, save_checkpoint, load_checkpoint, read_checkpoint, VARIANTS
+from bicycle_nb.fast import imq_mmd
+
+@pytest.fixture(scope='module')
+def dls(tmp_path_factory):
+    path = make_shapes(tmp_path_factory.mktemp('m')/'shapes', n_train=16, n_valid=4, size=32)
+    return aligned_dls(path, size=32, bs=4, seed=0)
+
+def _learner(dls, **kw): return bicycle_learner(dls, ngf=4, nef=4, ndf=4, seed=0, **kw)
+
+def _fit(learn, steps):
+    with learn.no_bar(), learn.no_logging(): learn.fit(100, learn.lr, cbs=StopAfterSteps(steps))
+
+def test_imq_mmd_separates_distributions():
+    g = torch.Generator().manual_seed(0)
+    same = imq_mmd(torch.randn(300, 8, generator=g), torch.randn(300, 8, generator=g))
+    shifted = imq_mmd(torch.randn(300, 8, generator=g) * .3 + .5, torch.randn(300, 8, generator=g))
+    assert abs(same) < 5e-3 and shifted > 0.1
+
+def test_faithful_recipe_has_no_mmd(dls):
+    learn = _learner(dls); _fit(learn, 2)
+    assert learn.model.opts.lambda_mmd == 0 and 'mmd' not in learn.bicycle_trainer.history[-1]
+    assert learn.bicycle_trainer.code_bank is None
+
+def test_mmd_is_logged_and_banks_codes(dls):
+    learn = _learner(dls, lambda_mmd=10.); _fit(learn, 3)
+    tr = learn.bicycle_trainer
+    vals = [h['mmd'] for h in tr.history]     # the unbiased estimate of a handful of codes may dip below 0
+    assert len(vals) == 3 and torch.isfinite(torch.tensor(vals)).all() and any(v != 0 for v in vals)
+    assert tr.code_bank.shape == (3 * 2, 8) and not tr.code_bank.requires_grad   # 2 codes per step (half of bs 4)
+    assert 'mmd' in learn.recorder.metric_names
+
+def test_mmd_reaches_E(dls):
+    learn = _learner(dls, lambda_mmd=10.)
+    learn.model.train()
+    A, B = dls.one_batch()
+    z = learn.model.E(B)[0]
+    gap = learn.bicycle_trainer.prior_gap(z)
+    grads = torch.autograd.grad(gap, list(learn.model.E.parameters()), allow_unused=True)
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+
+def test_code_bank_makes_resume_exact(dls, tmp_path):
+    a = _learner(dls, lambda_mmd=10.); _fit(a, 2)
+    ck = save_checkpoint(a, tmp_path/'ck.pth')
+    assert torch.equal(read_checkpoint(ck)['code_bank'], a.bicycle_trainer.code_bank)
+    _fit(a, 2)
+    b = _learner(dls, lambda_mmd=10.); load_checkpoint(ck, b)
+    _fit(b, 2)
+    for k, v in a.model.E.state_dict().items(): assert torch.equal(v, b.model.E.state_dict()[k]), k
+
+def test_bicycle_fast_preset_uses_it():
+    assert VARIANTS['bicycle-fast'].get('lambda_mmd', 0) > 0
