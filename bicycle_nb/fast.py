@@ -20,6 +20,7 @@ __all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'imq_mmd', 'shipped_path', 'export_
 def imq_mmd(x, y, scale=1.):
     """Unbiased squared MMD between samples x [n, d] and y [m, d] (n, m >= 2), with the inverse multiquadric kernel
     C / (C + |a - b|^2), C = 2 d `scale` (Tolstikhin et al. 2018, WAE-MMD). About 0 when both come from one distribution."""
+    if x.size(0) < 2 or y.size(0) < 2: raise ValueError(f'imq_mmd needs at least two samples on each side, got {x.size(0)} and {y.size(0)}.')
     C = 2 * x.size(1) * scale
     k = lambda a, b: C / (C + torch.cdist(a, b).pow(2))
     n, m = x.size(0), y.size(0)

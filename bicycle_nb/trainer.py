@@ -80,7 +80,8 @@ class BicycleTrainer(Callback):
         "MMD² between the encoded codes (`z` and the last `bank` before it) and `n_prior` draws of N(0, I) (notebook 12)."
         from bicycle_nb.fast import imq_mmd
         x = z if self.code_bank is None else torch.cat([z, self.code_bank.to(z)])
-        gap = imq_mmd(x, torch.randn(n_prior, z.size(1), device=z.device))
+        # MMD needs two codes at least: the first step of a batch of 2 (one code per half) has only one, and no bank yet
+        gap = imq_mmd(x, torch.randn(n_prior, z.size(1), device=z.device)) if x.size(0) > 1 else (z * 0).sum()
         self.code_bank = z.detach() if self.code_bank is None else torch.cat([z.detach(), self.code_bank])[:bank]
         return gap
 

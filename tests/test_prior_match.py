@@ -55,3 +55,13 @@ def test_code_bank_makes_resume_exact(dls, tmp_path):
 
 def test_bicycle_fast_preset_uses_it():
     assert VARIANTS['bicycle-fast'].get('lambda_mmd', 0) > 0
+
+def test_batch_of_two_has_one_code_at_first(tmp_path_factory):
+    "bs=2 gives one code per step: the first step has no pair to compare, and training goes on (the bank fills)."
+    path = make_shapes(tmp_path_factory.mktemp('m2')/'shapes', n_train=4, n_valid=2, size=32)
+    learn = _learner(aligned_dls(path, size=32, bs=2, seed=0), lambda_mmd=10.); _fit(learn, 3)
+    vals = [h['mmd'] for h in learn.bicycle_trainer.history]
+    assert vals[0] == 0 and all(torch.isfinite(torch.tensor(vals))) and learn.bicycle_trainer.code_bank.shape == (3, 8)
+
+def test_imq_mmd_refuses_single_samples():
+    with pytest.raises(ValueError, match='at least two samples'): imq_mmd(torch.zeros(1, 8), torch.randn(5, 8))
