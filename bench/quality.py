@@ -85,13 +85,7 @@ def jsd_uniform(counts):
     kl = lambda a, b: float(np.sum(np.where(a > 0, a * np.log(np.where(a > 0, a, 1) / b), 0.)))
     return (kl(p, m) + kl(u, m)) / 2
 
-def imq_mmd(x, y, scale=1.):
-    "Squared MMD between samples x [n, d] and y [m, d], inverse multiquadric kernel C/(C + |a-b|^2), C = 2 d scale (WAE)."
-    C = 2 * x.size(1) * scale
-    k = lambda a, b: C / (C + torch.cdist(a, b).pow(2))
-    n, m = x.size(0), y.size(0)
-    kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
-    return (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1)) + (kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1)) - 2 * kxy.mean()
+from bicycle_nb.fast import imq_mmd   # the library's own estimator (notebook 12), also used by the screening wrapper below
 
 class ExtraLoss:
     "Screening only: the learner's loss plus extra terms computed from the step's outputs (mmd: aggregate posterior vs N(0, I))."
