@@ -16,7 +16,7 @@ from fastai.basics import Callback, Metric, rank_distrib
 from fastai.callback.progress import CSVLogger, ProgressCallback
 from fastprogress.fastprogress import format_time
 from .data import make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair
-from .learner import (bicycle_learner, load_checkpoint, SaveCheckpoint, VARIANTS,
+from .learner import (bicycle_learner, load_checkpoint, read_checkpoint, SaveCheckpoint, VARIANTS, LOSS_DEFAULTS,
                                 FlatLinLR, NonFiniteLossError)
 from .inference import sample, encode, save_grid, load_image, load_input, to_pil, latent_walk, save_gif
 from .official import load_official
@@ -231,9 +231,12 @@ def _train(argv=None):
                       direction=a.direction, seed=a.seed, valid=_valid_arg(getattr(a, 'valid', None)))
     if dls.valid_folder is None and not rank_distrib() and getattr(a, 'valid', None) is None:
         print(f'{data} has no val/ folder: training without validation (--valid NAME validates on {data}/NAME).')
+    loss_kw = {l: getattr(a, l) for l in LAMBDAS}
+    if a.resume:   # the run's own loss options, from its checkpoint: a newer package's preset must not change a resumed run
+        ran = read_checkpoint(out/'checkpoint.pth')['opts']
+        loss_kw = {**{k: ran.get(k, LOSS_DEFAULTS[k]) for k in LOSS_DEFAULTS}, **{l: v for l, v in loss_kw.items() if v is not None}}
     learn = bicycle_learner(dls, variant=a.variant, nz=a.nz, ngf=a.ngf, nef=a.nef, ndf=a.ndf, inject=a.inject, netE=a.netE,
-                            dropout=not a.no_dropout, seed=a.seed, lr=a.lr, precision=getattr(a, 'precision', 'fp32'),
-                            **{l: getattr(a, l) for l in LAMBDAS})
+                            dropout=not a.no_dropout, seed=a.seed, lr=a.lr, precision=getattr(a, 'precision', 'fp32'), **loss_kw)
     if parallel:
         from bicycle_nb.distributed import DataParallelBicycle
         learn.add_cb(DataParallelBicycle())
@@ -255,6 +258,7 @@ def _train(argv=None):
               + (f"; changed: {', '.join(changed)}" if changed else ''))
     out.mkdir(parents=True, exist_ok=True)
     opts = {k: v for k, v in vars(a).items() if k not in ('resume', 'threads')}
+    opts.update({l: learn.model.opts[l] for l in LAMBDAS}, lr=learn.lr)   # the values the run uses, not None for "the variant's"
     if not rank_distrib(): (out/'options.json').write_text(json.dumps(opts, indent=1))
     if start >= total: print(f'{out}: all {total} epochs are done.'); return out
     cbs = [SaveCheckpoint(out/'checkpoint.pth'), SaveEpochArtifacts(out, A[:4], B[:4])]
