@@ -218,7 +218,7 @@ def split_pair(im, name='image', size=None):
 def _check_loader_args(size, bs, load_size, direction, input_nc, output_nc):
     as_hw(size)
     if not (isinstance(bs, (int, np.integer)) and bs > 0 and bs % 2 == 0):
-        raise ValueError(f"bs must be a positive even number (each batch is split in two halves: the first feeds both flows, the second gives D2 its real images), got {bs!r}. Try bs=2, 4 or 8.")
+        raise ValueError(f"bs must be a positive even number (BicycleGAN splits every batch into two halves, notebook 03), got {bs!r}. Try bs=2, 4 or 8.")
     if load_size is not None and any(l < s for l, s in zip(_pair_of_ints(load_size, 'load_size'), as_hw(size))):
         raise ValueError(f"load_size ({load_size}) must be >= size ({size}) on each side: images are resized to load_size, then cropped to size.")
     if direction not in ('AtoB', 'BtoA'):
