@@ -142,7 +142,7 @@ def test_resume_changes_lr_and_refuses_architecture(runs, tmp_path):
     assert r.returncode == 0 and 'all 2 epochs are done; to train longer' in r.stdout, r.stdout + r.stderr
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--epochs', '3', '--lr', '1e-4', '--lambda_L1', '5', '--threads', '1')
     assert r.returncode == 0, r.stderr
-    assert 'changed: epochs 2 -> 3, lr (variant default) -> 0.0001, lambda_L1 (variant default) -> 5.0' in r.stdout, r.stdout
+    assert 'changed: epochs 2 -> 3, lr 0.001 -> 0.0001, lambda_L1 10.0 -> 5.0' in r.stdout, r.stdout
     ck = torch.load(tmp_path/'r'/'checkpoint.pth', weights_only=True)
     assert ck['epoch'] == 3 and ck['opts']['lambda_L1'] == 5.0
     assert json.loads((tmp_path/'r'/'options.json').read_text())['lr'] == 1e-4
