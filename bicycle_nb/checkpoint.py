@@ -32,6 +32,8 @@ def _set_rng_state(st, dls=None):
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])   # CUDA only: a GPU checkpoint resumes on CPU without it
     if dls is not None and 'train_dl' in st: dls.train.rng.setstate(st['train_dl'])
 
+
+# %% ../nbs/15_checkpoints.ipynb #137f6daf
 def _atomic_save(obj, path):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
@@ -44,6 +46,8 @@ def _atomic_save(obj, path):
         raise
     return path
 
+
+# %% ../nbs/15_checkpoints.ipynb #a28f366c
 def _nets(model): return {k: getattr(model, k) for k in ('G', 'E', 'D', 'D2') if getattr(model, k) is not None}
 
 def save_checkpoint(learn, path, epoch=None):
@@ -71,6 +75,8 @@ def read_checkpoint(path):
         raise ValueError(f"{path} is not a bicycle_nb checkpoint (for the official G/E .pth files use load_official).")
     return ckpt
 
+
+# %% ../nbs/15_checkpoints.ipynb #cf99b470
 _ARCH = ('size', 'input_nc', 'output_nc', 'nz', 'ngf', 'nef', 'ndf', 'inject', 'netE', 'norm', 'upsample', 'num_Ds', 'use_E', 'conditional_D')
 
 def _nets_advice(opts):
@@ -124,6 +130,8 @@ def load_checkpoint(path, learn=None, with_opt=True):
     learn.resume_epoch = ckpt['epoch']
     return learn
 
+
+# %% ../nbs/15_checkpoints.ipynb #f67af8aa
 class SaveCheckpoint(Callback):
     "Save a checkpoint to `path` after every `every` epochs (atomically: the previous one survives any crash)."
     order = 60
@@ -132,3 +140,4 @@ class SaveCheckpoint(Callback):
         if rank_distrib(): return                                           # data parallel: rank 0 writes
         if self.epoch < getattr(self.learn, 'resume_epoch', 0): return    # an epoch skipped when resuming
         if (self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch: save_checkpoint(self.learn, self.path)
+
