@@ -2,19 +2,13 @@
 codes that fill N(0, I), its recent codes are part of the checkpoint (resume stays exact), and it is off in the
 faithful recipe."""
 import pytest, torch
+from tiny import tiny_dls, tiny_learner, fit_steps
 from bicycle_nb.data import make_shapes, aligned_dls
-from bicycle_nb.learner import bicycle_learner, StopAfterSteps, save_checkpoint, load_checkpoint, read_checkpoint, VARIANTS
+from bicycle_nb.learner import save_checkpoint, load_checkpoint, read_checkpoint, VARIANTS
 from bicycle_nb.fast import imq_mmd
 
 @pytest.fixture(scope='module')
-def dls(tmp_path_factory):
-    path = make_shapes(tmp_path_factory.mktemp('m')/'shapes', n_train=16, n_valid=4, size=32)
-    return aligned_dls(path, size=32, bs=4, seed=0)
-
-def _learner(dls, **kw): return bicycle_learner(dls, ngf=4, nef=4, ndf=4, seed=0, **kw)
-
-def _fit(learn, steps):
-    with learn.no_bar(), learn.no_logging(): learn.fit(100, learn.lr, cbs=StopAfterSteps(steps))
+def dls(tmp_path_factory): return tiny_dls(tmp_path_factory.mktemp('m'))
 
 def test_imq_mmd_separates_distributions():
     g = torch.Generator().manual_seed(0)
@@ -23,12 +17,12 @@ def test_imq_mmd_separates_distributions():
     assert abs(same) < 5e-3 and shifted > 0.1
 
 def test_faithful_recipe_has_no_mmd(dls):
-    learn = _learner(dls); _fit(learn, 2)
+    learn = tiny_learner(dls); fit_steps(learn, 2)
     assert learn.model.opts.lambda_mmd == 0 and 'mmd' not in learn.bicycle_trainer.history[-1]
     assert learn.bicycle_trainer.code_bank is None
 
 def test_mmd_is_logged_and_banks_codes(dls):
-    learn = _learner(dls, lambda_mmd=10.); _fit(learn, 3)
+    learn = tiny_learner(dls, lambda_mmd=10.); fit_steps(learn, 3)
     tr = learn.bicycle_trainer
     vals = [h['mmd'] for h in tr.history]     # the unbiased estimate of a handful of codes may dip below 0
     assert len(vals) == 3 and torch.isfinite(torch.tensor(vals)).all() and any(v != 0 for v in vals)
@@ -36,7 +30,7 @@ def test_mmd_is_logged_and_banks_codes(dls):
     assert 'mmd' in learn.recorder.metric_names
 
 def test_mmd_reaches_E(dls):
-    learn = _learner(dls, lambda_mmd=10.)
+    learn = tiny_learner(dls, lambda_mmd=10.)
     learn.model.train()
     A, B = dls.one_batch()
     z = learn.model.E(B)[0]
@@ -45,12 +39,12 @@ def test_mmd_reaches_E(dls):
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
 
 def test_code_bank_makes_resume_exact(dls, tmp_path):
-    a = _learner(dls, lambda_mmd=10.); _fit(a, 2)
+    a = tiny_learner(dls, lambda_mmd=10.); fit_steps(a, 2)
     ck = save_checkpoint(a, tmp_path/'ck.pth')
     assert torch.equal(read_checkpoint(ck)['code_bank'], a.bicycle_trainer.code_bank)
-    _fit(a, 2)
-    b = _learner(dls, lambda_mmd=10.); load_checkpoint(ck, b)
-    _fit(b, 2)
+    fit_steps(a, 2)
+    b = tiny_learner(dls, lambda_mmd=10.); load_checkpoint(ck, b)
+    fit_steps(b, 2)
     for k, v in a.model.E.state_dict().items(): assert torch.equal(v, b.model.E.state_dict()[k]), k
 
 def test_bicycle_fast_preset_uses_it():
@@ -59,7 +53,7 @@ def test_bicycle_fast_preset_uses_it():
 def test_batch_of_two_has_one_code_at_first(tmp_path_factory):
     "bs=2 gives one code per step: the first step has no pair to compare, and training goes on (the bank fills)."
     path = make_shapes(tmp_path_factory.mktemp('m2')/'shapes', n_train=4, n_valid=2, size=32)
-    learn = _learner(aligned_dls(path, size=32, bs=2, seed=0), lambda_mmd=10.); _fit(learn, 3)
+    learn = tiny_learner(aligned_dls(path, size=32, bs=2, seed=0), lambda_mmd=10.); fit_steps(learn, 3)
     vals = [h['mmd'] for h in learn.bicycle_trainer.history]
     assert vals[0] == 0 and all(torch.isfinite(torch.tensor(vals))) and learn.bicycle_trainer.code_bank.shape == (3, 8)
 
