@@ -13,7 +13,7 @@ from fastcore.all import *
 from .losses import *
 
 # %% auto #0
-__all__ = ['draw_bicycle', 'split_halves', 'reparameterise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'bicycle_forward', 'ge_losses', 'd_losses']
+__all__ = ['draw_bicycle', 'split_halves', 'reparameterise', 'draw_noise', 'encode_B', 'cvae_flow', 'd_input', 'cvae_losses', 'd_loss', 'recover_z', 'clr_flow', 'clr_losses', 'flows_on', 'bicycle_forward', 'ge_losses', 'd_losses']
 
 # %% ../nbs/03_cvae_gan.ipynb #a8c318db
 def draw_bicycle(highlight=None, figsize=(10, 3.4)):
@@ -65,19 +65,23 @@ def reparameterise(mu, logvar, eps):
     "z = mu + eps * exp(logvar / 2): a sample of N(mu, exp(logvar)) that gradients flow through."
     return eps * torch.exp(logvar * 0.5) + mu
 
-def encode_B(model, B, use_vae=True):
+def draw_noise(n, nz, like, kind='z'):
+    "Standard normal [n, nz] on `like`'s device: a random code (`kind` 'z') or the reparameterisation's eps ('eps')."
+    return torch.randn(n, nz, device=like.device)
+
+def encode_B(model, B, use_vae=True, noise=draw_noise):
     "(z, mu, logvar) for targets `B`: z sampled with the reparameterisation trick (or z = mu without `use_vae`)."
     mu, logvar = model.E(B)
     if not use_vae: return mu, mu, logvar
-    return reparameterise(mu, logvar, model.draw_noise(B.size(0), 'eps', like=B)), mu, logvar
+    return reparameterise(mu, logvar, noise(B.size(0), mu.size(1), B, 'eps')), mu, logvar
 
 # %% ../nbs/03_cvae_gan.ipynb #902afe82
-def cvae_flow(model, A1, B1, use_vae=True):
+def cvae_flow(model, A1, B1, use_vae=True, noise=draw_noise):
     "The cVAE-GAN flow: z from E(B1) (a random z if the model has no encoder), then fake_B_encoded = G(A1, z)."
     if model.E is None:
-        z, mu, logvar = model.draw_noise(A1.size(0), 'z', like=A1), None, None
+        z, mu, logvar = noise(A1.size(0), model.nz, A1, 'z'), None, None
     else:
-        z, mu, logvar = encode_B(model, B1, use_vae)
+        z, mu, logvar = encode_B(model, B1, use_vae, noise)
     return dict(z_encoded=z, mu=mu, logvar=logvar, fake_B_encoded=model.G(A1, z))
 
 # %% ../nbs/03_cvae_gan.ipynb #a20e81b8
@@ -85,15 +89,15 @@ def d_input(A, img, conditional=False):
     "What a discriminator sees: the image, or A and the image concatenated for a conditional D."
     return torch.cat([A, img], 1) if conditional else img
 
-def cvae_losses(model, out, A1, B1, opts):
-    "Weighted losses of the cVAE-GAN flow: G_GAN (D on B̂), G_L1 (B̂ vs B1) and kl."
+def cvae_losses(model, out, A1, B1, recipe):
+    "Weighted losses of the cVAE-GAN flow: G_GAN (D on B̂), G_L1 (B̂ vs B1) and kl, with the weights of `recipe`."
     zero = out['fake_B_encoded'].new_zeros(())
     G_GAN = zero
-    if opts.lambda_GAN > 0 and model.D is not None:
-        out['D_fake'] = model.D(d_input(A1, out['fake_B_encoded'], opts.conditional_D))   # kept: the fast step (notebook 14) reuses it
-        G_GAN = opts.lambda_GAN * gan_loss(out['D_fake'], True, opts.gan_mode)
-    G_L1 = opts.lambda_L1 * l1_loss(out['fake_B_encoded'], B1) if opts.lambda_L1 > 0 else zero
-    kl = opts.lambda_kl * kl_loss(out['mu'], out['logvar']) if opts.lambda_kl > 0 and out['mu'] is not None else zero
+    if recipe.lambda_GAN > 0 and model.D is not None:
+        out['D_fake'] = model.D(d_input(A1, out['fake_B_encoded'], model.arch.conditional_D))   # kept: the fast step (notebook 07) reuses it
+        G_GAN = recipe.lambda_GAN * gan_loss(out['D_fake'], True, recipe.gan_mode)
+    G_L1 = recipe.lambda_L1 * l1_loss(out['fake_B_encoded'], B1) if recipe.lambda_L1 > 0 else zero
+    kl = recipe.lambda_kl * kl_loss(out['mu'], out['logvar']) if recipe.lambda_kl > 0 and out['mu'] is not None else zero
     return dict(G_GAN=G_GAN, G_L1=G_L1, kl=kl)
 
 # %% ../nbs/03_cvae_gan.ipynb #fd822e0c
@@ -110,65 +114,61 @@ def recover_z(model, fake_B, trains_E=False):
     return functional_call(model.E, detached, (fake_B,))[0]
 
 # %% ../nbs/04_clr_gan.ipynb #0672b732
-def clr_flow(model, A1, trains_E=False, need_z=True):
+def clr_flow(model, A1, trains_E=False, need_z=True, noise=draw_noise):
     "The cLR-GAN flow: z ~ N(0, I), fake_B_random = G(A1, z), and ẑ = mu(E(fake)) when `need_z`."
-    z = model.draw_noise(A1.size(0), 'z', like=A1)
+    z = noise(A1.size(0), model.nz, A1, 'z')
     fake = model.G(A1, z)
     mu2 = recover_z(model, fake, trains_E) if need_z and model.E is not None else None
     return dict(z_random=z, fake_B_random=fake, mu2=mu2)
 
-def clr_losses(model, out, A1, opts):
+def clr_losses(model, out, A1, recipe):
     "Weighted losses of the cLR-GAN flow: G_GAN2 (D2, or D with `use_same_D`, on B̂) and z_L1 (|ẑ - z|)."
     zero = out['fake_B_random'].new_zeros(())
-    D2 = model.D if opts.use_same_D else model.D2
+    D2 = model.D if recipe.use_same_D else model.D2
     G_GAN2 = zero
-    if opts.lambda_GAN2 > 0 and D2 is not None:
-        out['D2_fake'] = D2(d_input(A1, out['fake_B_random'], opts.conditional_D))   # kept: the fast step (notebook 14) reuses it
-        G_GAN2 = opts.lambda_GAN2 * gan_loss(out['D2_fake'], True, opts.gan_mode)
-    z_L1 = opts.lambda_z * latent_l1(out['mu2'], out['z_random']) if opts.lambda_z > 0 and out['mu2'] is not None else zero
+    if recipe.lambda_GAN2 > 0 and D2 is not None:
+        out['D2_fake'] = D2(d_input(A1, out['fake_B_random'], model.arch.conditional_D))   # kept: the fast step (notebook 07) reuses it
+        G_GAN2 = recipe.lambda_GAN2 * gan_loss(out['D2_fake'], True, recipe.gan_mode)
+    z_L1 = recipe.lambda_z * latent_l1(out['mu2'], out['z_random']) if recipe.lambda_z > 0 and out['mu2'] is not None else zero
     return dict(G_GAN2=G_GAN2, z_L1=z_L1)
 
 # %% ../nbs/04_clr_gan.ipynb #80b4abc8
-def _flows_on(opts):
-    "Which flows a variant needs: (cVAE-GAN half, cLR-GAN half)."
-    cvae = opts.lambda_L1 > 0 or opts.lambda_GAN > 0 or opts.lambda_kl > 0
-    clr = opts.lambda_GAN2 > 0 or opts.lambda_z > 0
+def flows_on(recipe):
+    "Which flows a recipe needs: (cVAE-GAN half, cLR-GAN half)."
+    cvae = recipe.lambda_L1 > 0 or recipe.lambda_GAN > 0 or recipe.lambda_kl > 0
+    clr = recipe.lambda_GAN2 > 0 or recipe.lambda_z > 0
     return cvae, clr
 
-def bicycle_forward(model, A, B):
-    "Training: both flows on the split batch (a dict of tensors). Eval: the encoded reconstruction G(A, mu(E(B)))."
-    opts = model.opts
-    if not model.training:
-        z = model.E(B)[0] if model.E is not None else model.draw_noise(A.size(0), 'z', like=A)
-        return dict(fake_B_encoded=model.G(A, z), z_encoded=z)
+def bicycle_forward(model, A, B, recipe, noise=draw_noise):
+    "Both flows of a training step on the split batch, as `recipe` asks: a dict of tensors by their official names."
     A1, B1, A2, B2 = split_halves(A, B)
-    do_cvae, do_clr = _flows_on(opts)
+    do_cvae, do_clr = flows_on(recipe)
     out = dict(A1=A1, B1=B1, A2=A2, B2=B2)
-    if do_cvae: out.update(cvae_flow(model, A1, B1, opts.get('use_vae', True)))
-    if do_clr: out.update(clr_flow(model, A1, opts.get('latent_trains_E', False), need_z=opts.lambda_z > 0))
+    if do_cvae: out.update(cvae_flow(model, A1, B1, recipe.use_vae, noise))
+    if do_clr: out.update(clr_flow(model, A1, recipe.latent_trains_E, need_z=recipe.lambda_z > 0, noise=noise))
     return out
 
-def ge_losses(model, out, opts, warm=1.):
+def ge_losses(model, out, recipe, warm=1.):
     "All weighted losses of the G/E update, by name (G_GAN, G_GAN2, G_L1, z_L1, kl; ms when `lambda_ms` > 0); `warm` scales kl and z_L1."
     losses = dict(G_GAN=None, G_GAN2=None, G_L1=None, z_L1=None, kl=None)
-    if 'fake_B_encoded' in out: losses.update(cvae_losses(model, out, out['A1'], out['B1'], opts))
-    if 'fake_B_random' in out: losses.update(clr_losses(model, out, out['A1'], opts))
+    if 'fake_B_encoded' in out: losses.update(cvae_losses(model, out, out['A1'], out['B1'], recipe))
+    if 'fake_B_random' in out: losses.update(clr_losses(model, out, out['A1'], recipe))
     if warm != 1.:
         for k in ('kl', 'z_L1'):
             if losses[k] is not None: losses[k] = losses[k] * warm
-    if opts.get('lambda_ms', 0) > 0 and 'fake_B_encoded' in out and 'fake_B_random' in out:
-        losses['ms'] = opts.lambda_ms * mode_seeking_loss(out['fake_B_encoded'], out['fake_B_random'], out['z_encoded'], out['z_random'])
+    if recipe.lambda_ms > 0 and 'fake_B_encoded' in out and 'fake_B_random' in out:
+        losses['ms'] = recipe.lambda_ms * mode_seeking_loss(out['fake_B_encoded'], out['fake_B_random'], out['z_encoded'], out['z_random'])
     return {k: v for k, v in losses.items() if v is not None}
 
-def d_losses(model, out, opts, reuse=False):
+def d_losses(model, out, recipe, reuse=False):
     """Discriminator losses on the (detached) fakes: D on the encoded pair, D2 on the random pair (both into D with `use_same_D`).
-    `reuse`: take D's scores of the fakes from `out` instead of recomputing them (the fast step of notebook 14)."""
-    res, cond = {}, opts.conditional_D
-    if 'fake_B_encoded' in out and model.D is not None and opts.lambda_GAN > 0:
-        res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), opts.gan_mode,
+    `reuse`: take D's scores of the fakes from `out` instead of recomputing them (the fast step of notebook 07)."""
+    res, cond = {}, model.arch.conditional_D
+    if 'fake_B_encoded' in out and model.D is not None and recipe.lambda_GAN > 0:
+        res['D'] = d_loss(model.D, d_input(out['A1'], out['B1'], cond), d_input(out['A1'], out['fake_B_encoded'], cond), recipe.gan_mode,
                           fake_preds=out['D_fake'] if reuse else None)
-    D2 = model.D if opts.use_same_D else model.D2
-    if 'fake_B_random' in out and D2 is not None and opts.lambda_GAN2 > 0:
-        res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), opts.gan_mode,
+    D2 = model.D if recipe.use_same_D else model.D2
+    if 'fake_B_random' in out and D2 is not None and recipe.lambda_GAN2 > 0:
+        res['D2'] = d_loss(D2, d_input(out['A2'], out['B2'], cond), d_input(out['A1'], out['fake_B_random'], cond), recipe.gan_mode,
                            fake_preds=out['D2_fake'] if reuse else None)
     return res

@@ -12,13 +12,14 @@ from torch import nn
 from PIL import Image
 import matplotlib.pyplot as plt
 from fastcore.all import *
-from fastai.learner import Learner
+from fastai.basics import Callback, rank_distrib
 from .models import BicycleGAN
 from .data import open_image, to_8bit, as_hw, aspect_off, split_pair
+from .training import BicycleLearner
 
 # %% auto #0
 __all__ = ['valid_size', 'load_image', 'load_input', 'to_pil', 'sample', 'encode', 'transfer', 'interpolate', 'latent_walk',
-           'save_gif', 'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid']
+           'save_gif', 'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid', 'ShowSamples']
 
 # %% ../nbs/06_inference.ipynb #44dd9c8c
 def valid_size(n):
@@ -195,8 +196,31 @@ def save_grid(model, A, fname, B=None, n=6, seed=0, sync=True):
 
 # %% ../nbs/06_inference.ipynb #f13d4627
 @patch
-def show_results(self:Learner, ds_idx=1, max_n=4, n=6, seed=0, **kwargs):
-    "Multimodal rows (input, ground truth, encoded, samples) for a batch of the `ds_idx` DataLoader."
-    if not isinstance(self.model, BicycleGAN): raise TypeError('show_results(n=...) of bicycle_nb expects a BicycleGAN model.')
+def show_results(self:BicycleLearner, ds_idx=1, max_n=4, n=6, seed=0, **kwargs):
+    "Multimodal rows (input, ground truth, encoded, `n` samples) for a batch of the `ds_idx` DataLoader (1: validation)."
     A, B = self.dls[ds_idx].one_batch()[:2]
     return show_multimodal(self.model, A[:max_n], B[:max_n], n=n, seed=seed)
+
+@patch
+def predict(self:BicycleLearner, item, n=5, seed=None):
+    """`n` samples [n, C, H, W] in [-1, 1] for one input: a tensor A [C, H, W] in [-1, 1], an image, or an A|B file of the
+    dataset (its input half by the direction), by `sample`."""
+    A = item if isinstance(item, torch.Tensor) else load_input(self.model, item, 'A')
+    return sample(self.model, A, n=n, seed=seed)[0]
+
+@patch
+def get_preds(self:BicycleLearner, *args, **kwargs):
+    "Refused: fastai's `get_preds` gives one prediction per input, and BicycleGAN has many."
+    raise TypeError("get_preds gives one prediction per input, and BicycleGAN has many: use bicycle_nb.inference.sample(learn.model, A, n=...) "
+                    "for samples of inputs A, or learn.predict(file, n=...) for one file.")
+
+class ShowSamples(Callback):
+    "Every `every` epochs, show (or save to `fname.format(epoch=...)`) A, B and `n` samples for `n_inputs` validation inputs."
+    order = 65
+    def __init__(self, every=1, n=5, n_inputs=3, fname=None): store_attr()
+    def after_epoch(self):
+        if (self.epoch + 1) % self.every or rank_distrib(): return
+        A, B = self.dls.valid.one_batch() if len(self.dls.valid) else self.dls.train.one_batch()
+        grid, titles = multimodal_grid(self.model, A[:self.n_inputs], B[:self.n_inputs], self.n, seed=0)
+        show_grid(grid, titles, fname=None if self.fname is None else str(self.fname).format(epoch=self.epoch))
+        if self.fname is None: plt.show()

@@ -8,9 +8,12 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.all import *
+from dataclasses import dataclass, replace
+from .models import option, Options
 
 # %% auto #0
-__all__ = ['GAN_MODES', 'gan_loss', 'gradient_penalty', 'l1_loss', 'kl_loss', 'latent_l1', 'mode_seeking_loss']
+__all__ = ['GAN_MODES', 'VARIANTS', 'PAPER_VARIANTS', 'gan_loss', 'gradient_penalty', 'l1_loss', 'kl_loss', 'latent_l1',
+           'mode_seeking_loss', 'Recipe', 'recipe_for']
 
 # %% ../nbs/02_losses.ipynb #0c94951b
 GAN_MODES = ('lsgan', 'vanilla', 'wgangp')
@@ -62,3 +65,51 @@ def mode_seeking_loss(fake1, fake2, z1, z2, eps=1e-5):
     "Mao et al.'s mode-seeking term: 1 / (mean |fake1 - fake2| / mean |z1 - z2| + eps); the codes get no gradient."
     ratio = (fake1 - fake2).abs().mean() / (z1.detach() - z2.detach()).abs().mean()
     return 1 / (ratio + eps)
+
+# %% ../nbs/02_losses.ipynb #b2c0de02
+@dataclass
+class Recipe(Options):
+    "How BicycleGAN is trained: the objective's weights and switches, the optimiser and the precision (official defaults)."
+    variant: str = option('bicycle', 'the preset this recipe starts from (a name of VARIANTS)')
+    lambda_L1: float = option(10., 'weight of the L1 between B and G(A, E(B)) [--lambda_L1]', min=0, resume=True)
+    lambda_GAN: float = option(1., "weight of D's GAN loss on G(A, E(B)) [--lambda_GAN]", min=0, resume=True)
+    lambda_GAN2: float = option(1., "weight of D2's GAN loss on G(A, z), z random [--lambda_GAN2]", min=0, resume=True)
+    lambda_z: float = option(0.5, 'weight of the latent L1 |E(G(A, z)) - z| [--lambda_z]', min=0, resume=True)
+    lambda_kl: float = option(0.01, 'weight of the KL of E(B) to N(0, I) [--lambda_kl]', min=0, resume=True)
+    lambda_ms: float = option(0., 'weight of the mode-seeking term (beyond the paper)', min=0, resume=True)
+    lambda_mmd: float = option(0., 'weight of prior matching, the MMD of the encoded codes to N(0, I) (beyond the paper; notebook 09)', min=0, resume=True)
+    gan_mode: str = option('lsgan', 'the GAN loss [--gan_mode]', choices=GAN_MODES)
+    use_same_D: bool = option(False, 'one discriminator for both flows [--use_same_D]')
+    use_E: bool = option(True, 'an encoder; without one the cVAE-GAN flow takes a random z (pix2pix+noise)')
+    use_vae: bool = option(True, 'sample the encoded z around mu; without, z = mu (cAE-GAN)')
+    latent_trains_E: bool = option(False, 'the latent L1 trains E too (cLR-GAN); BicycleGAN trains G only with it')
+    warmup: int = option(0, 'steps over which the KL and latent terms rise linearly to full weight (0: none)', min=0)
+    lr: float = option(2e-4, 'learning rate [--lr]', min=0, resume=True)
+    beta1: float = option(0.5, "Adam's beta1 [--beta1]", min=0)
+    lr_E_mult: float = option(1., "E's learning rate as a multiple of G's", min=0)
+    lr_D_mult: float = option(1., "D's and D2's learning rate as a multiple of G's", min=0)
+    init: str = option('xavier', 'weight initialisation [--init_type]', choices=('normal', 'xavier', 'kaiming', 'orthogonal'))
+    init_gain: float = option(0.02, 'gain of the initialisation [--init_gain]', min=0)
+    precision: str = option('fp32', 'fp32, or mixed precision: bf16 autocast, or fp16 autocast with loss scaling (notebook 07)',
+                            choices=('fp32', 'bf16', 'fp16'), resume=True)
+    fast_step: bool = option(True, 'one generator pass for both flows, D scores reused: the same numbers, faster (notebook 07)')
+    compile: bool = option(False, 'torch.compile each network')
+
+# %% ../nbs/02_losses.ipynb #b2c0de03
+VARIANTS = {r.variant: r for r in (
+    Recipe('bicycle'),
+    Recipe('pix2pix+noise', use_E=False, lambda_kl=0., lambda_z=0., lambda_GAN2=0.),
+    Recipe('cAE-GAN', use_vae=False, lambda_kl=0., lambda_z=0., lambda_GAN2=0.),
+    Recipe('cVAE-GAN', lambda_z=0., lambda_GAN2=0.),
+    Recipe('cVAE-GAN++', lambda_z=0.),
+    Recipe('cLR-GAN', lambda_L1=0., lambda_kl=0., lambda_GAN=0., latent_trains_E=True),
+    Recipe('bicycle-fast', init_gain=1., lr=1e-3, lambda_kl=3e-3, lambda_mmd=10.),   # beyond the paper: notebook 17
+)}
+PAPER_VARIANTS = ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle')
+
+def recipe_for(variant='bicycle', **given):
+    "The `Recipe` of `variant` (a name of `VARIANTS`) with the options `given` changed; None means not given."
+    if variant not in VARIANTS: raise ValueError(f"Unknown variant {variant!r}. Choose one of: {', '.join(VARIANTS)}.")
+    unknown = sorted(set(given) - set(Recipe.declared()))
+    if unknown: raise TypeError(f"Not an option of the recipe: {', '.join(unknown)}. The recipe's options: {', '.join(Recipe.declared())}.")
+    return replace(VARIANTS[variant], **{k: v for k, v in given.items() if v is not None})

@@ -10,33 +10,36 @@ from pathlib import Path
 import torch
 import bicycle_nb.flows as flows
 from bicycle_nb.flows import d_losses
-from bicycle_nb.learner import set_requires_grad
-from bicycle_nb.official import read_fixture, replay_official_steps, step_parity_report
+from bicycle_nb.training import set_requires_grad
+from bicycle_nb.official import read_fixture
+from replay import replay_official_steps, step_parity_report
 
 HERE = Path(__file__).resolve().parent
 
 
 def d_beta_09(learn):
     "D and D2 with Adam's beta1 = 0.9 instead of 0.5."
-    tr = learn.bicycle_trainer
+    tr = learn.bicycle_step
+    tr.create_opts()
     for o in (tr.opt_D, tr.opt_D2):
         for g in o.param_groups: g['betas'] = (0.9, 0.999)
 
 def latent_trains_E(learn):
     "The latent loss |E(G(A, z)) - z| also trains E."
-    learn.model.opts['latent_trains_E'] = True
+    learn.recipe.latent_trains_E = True
 
 def D_before_G(learn):
     "D and D2 step first, on the fakes of this batch; then G and E train against the updated discriminators."
-    tr, m, orig = learn.bicycle_trainer, learn.model, learn.loss_func
+    tr, m, orig = learn.bicycle_step, learn.model, learn.loss_func
+    tr.create_opts()
     steps = {id(o): o.step for o in (tr.opt_D, tr.opt_D2)}
     def loss(pred, *yb):
-        if 'A1' in pred:
+        if isinstance(pred, dict):
             set_requires_grad([m.D, m.D2], True)
-            dl = d_losses(m, {k: (v.detach() if torch.is_tensor(v) else v) for k, v in pred.items()}, m.opts)
+            dl = d_losses(m, {k: (v.detach() if torch.is_tensor(v) else v) for k, v in pred.items()}, learn.recipe)
             for o, k in ((tr.opt_D, 'D'), (tr.opt_D2, 'D2')):
                 o.zero_grad(); dl[k].backward(); steps[id(o)]()
-            set_requires_grad([m.D, m.D2], tr.fast)
+            set_requires_grad([m.D, m.D2], tr.reuse_scores)
         return orig(pred, *yb)
     learn.loss_func = loss
     for o in (tr.opt_D, tr.opt_D2): o.step = lambda *a, **k: None   # the usual update after G's has been done above
@@ -44,14 +47,14 @@ def D_before_G(learn):
 def fastai_adam(learn):
     "fastai's Adam defaults on every network: betas (0.9, 0.99), eps 1e-5, decoupled weight decay 0.01."
     from fastai.optimizer import Adam
-    tr, m = learn.bicycle_trainer, learn.model
+    tr, m = learn.bicycle_step, learn.model
     learn.opt_func = Adam; learn.create_opt()
-    tr.opt_D, tr.opt_D2 = [torch.optim.AdamW(n.parameters(), lr=tr.lr, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)
+    tr.opt_D, tr.opt_D2 = [torch.optim.AdamW(n.parameters(), lr=learn.recipe.lr, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)
                            for n in (m.D, m.D2)]
 
 def lambda_L1_plus_10_percent(learn):
     "lambda_L1 = 11 instead of 10."
-    learn.model.opts['lambda_L1'] *= 1.1
+    learn.recipe.lambda_L1 *= 1.1
 
 @contextlib.contextmanager
 def kl_as_mean():
