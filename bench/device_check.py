@@ -5,7 +5,7 @@
 
 The checks, in order (each one's result is recorded; a failed check does not stop the others):
 1. parity: both float64 step fixtures of parity/ replayed through the real Learner path on the device, fast and
-   separate-calls step, against `bicycle_nb.official.STEP_CRITERIA` (the portable criteria of parity/README.md);
+   separate-calls step, against `STEP_CRITERIA` of parity/replay.py (the portable criteria of parity/README.md);
 2. fast == plain: the fast and the separate-calls step give the same weights after three steps (float64);
 3. precision: fp32, bf16, fp16 (with loss scaling) and torch.compile each train `--train_steps` steps on the
    shapes data without a NaN (compile is left out with --smoke);
@@ -22,7 +22,7 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
+sys.path[:0] = [str(ROOT), str(HERE), str(ROOT/'parity')]   # parity/: the replay harness (replay.py)
 
 
 def check(results, name):
@@ -38,7 +38,8 @@ def check(results, name):
 
 
 def parity(device):
-    from bicycle_nb.official import read_fixture, replay_official_steps, step_parity_report
+    from bicycle_nb.official import read_fixture
+    from replay import replay_official_steps, step_parity_report
     out, after = {}, {}
     for inject in ('all', 'input'):
         fx = read_fixture(ROOT/'parity'/f'step_unet_128_{inject}.pt')
@@ -59,7 +60,8 @@ def parity(device):
 
 def precision_runs(device, size, width, bs, steps, with_compile):
     from bicycle_nb.data import make_shapes, aligned_dls
-    from bicycle_nb.learner import bicycle_learner, StopAfterSteps
+    from bicycle_nb.training import StopAfterSteps
+    from bicycle_nb.learner import bicycle_learner
     tmp = Path(tempfile.mkdtemp())
     path = make_shapes(tmp/'shapes', n_train=max(4 * bs, 32), n_valid=bs, size=size)
     out = {}
@@ -70,12 +72,13 @@ def precision_runs(device, size, width, bs, steps, with_compile):
         learn.model.to(device)
         t = time.perf_counter()
         with learn.no_bar(), learn.no_logging(): learn.fit(10_000, learn.lr, cbs=StopAfterSteps(steps))
-        tr = learn.bicycle_trainer
-        finite = all(math.isfinite(v) for h in tr.history for v in h.values()) and \
+        hist, n = learn.loss_log.history, learn.bicycle_step.n_steps
+        finite = all(math.isfinite(v) for h in hist for v in h.values()) and \
                  all(torch.isfinite(p).all().item() for p in learn.model.parameters())
-        out[prec] = dict(ok=finite and tr.step_count == steps, steps=tr.step_count, seconds=round(time.perf_counter() - t, 1),
-                         last_losses={k: round(v, 4) for k, v in tr.history[-1].items()},
-                         skipped_steps=getattr(tr, 'skipped_steps', 0))
+        mp = getattr(learn, 'bicycle_mixed_precision', None)     # absent in fp32 runs
+        out[prec] = dict(ok=finite and n == steps, steps=n, seconds=round(time.perf_counter() - t, 1),
+                         last_losses={k: round(v, 4) for k, v in hist[-1].items()},
+                         skipped_steps=mp.skipped_steps if mp is not None else 0)
     return dict(ok=all(v['ok'] for v in out.values()), runs=out)
 
 

@@ -55,26 +55,26 @@ CANDIDATES = {
     # fifth round (600 s, flatlin, three seeds): a little more KL
     'bicycle-fast+kl5e-3':   (dict(init_gain=1., lambda_kl=5e-3), 1e-3),
     'bicycle-fast-v1':       (dict(init_gain=1., lambda_kl=1e-3), 1e-3),                    # the preset until round four
-    'bicycle-fast-v1-bf16':  (dict(init_gain=1., lambda_kl=1e-3, bf16=True), 1e-3),
+    'bicycle-fast-v1-bf16':  (dict(init_gain=1., lambda_kl=1e-3, precision='bf16'), 1e-3),
     # sixth round (issue 19, 600 s, flatlin): the aggregate posterior against N(0, I) -- random z that falls between the
     # encoder's clusters gives blends, and clusters of unequal prior mass give unequal modes
     # (the preset they were added to, round five's, spelled out: the preset itself now carries lambda_mmd=10, so
-    # `variant='bicycle-fast'` here would add a second MMD term; lambda_mmd is the library's term, notebook 12)
+    # `variant='bicycle-fast'` here would add a second MMD term; lambda_mmd is the library's term, notebook 09)
     'bicycle-fast+mmd1':     (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=1.), 1e-3),
     'bicycle-fast+mmd10':    (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=10.), 1e-3),
     'bicycle-fast+mmd100':   (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=100.), 1e-3),
     'bicycle-fast+mmd10nb':  (dict(init_gain=1., lambda_kl=3e-3, extra=dict(mmd=10., bank=0)), 1e-3),    # this batch's codes only
     'bicycle-fast+mmd30':    (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=30.), 1e-3),
     # the preset after round six, spelled out (the same options as bicycle-fast+mmd10),
-    # and what notebooks 01, 03 and 11 compare with it
+    # and what notebooks 01, 03 and 16 compare with it
     'bicycle-fast-v3':       (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=10.), 1e-3),
     'bicycle-fast-v3+input': (dict(init_gain=1., lambda_kl=3e-3, lambda_mmd=10., inject='input'), 1e-3),   # z at the input only
     'pix2pix+noise-fast':    (dict(variant='pix2pix+noise', init_gain=1.), 1e-3),     # no encoder, no latent loss: z is ignored
     'bicycle-fast':      (dict(variant='bicycle-fast'), None),
-    'bicycle-fast-bf16': (dict(variant='bicycle-fast', bf16=True), None),
+    'bicycle-fast-bf16': (dict(variant='bicycle-fast', precision='bf16'), None),
     'bicycle-fast-fp16': (dict(variant='bicycle-fast', precision='fp16'), None),   # for a GPU without fast bf16 (slow on CPU)
 }
-# the paper's six objectives (notebook 11), each trained the bicycle-fast way (gain 1, lr 1e-3) so that a short budget separates them
+# the paper's six objectives (notebook 16), each trained the bicycle-fast way (gain 1, lr 1e-3) so that a short budget separates them
 for _v in ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle'): CANDIDATES[f'paper:{_v}'] = (dict(variant=_v, init_gain=1.), 1e-3)
 ROUND1 = ['default', 'ms', 'gain1', 'warmup', 'lrE5', 'nz4', 'nz2', 'lr1e-3', 'kl1e-3', 'zE']
 
@@ -87,16 +87,16 @@ def jsd_uniform(counts):
     kl = lambda a, b: float(np.sum(np.where(a > 0, a * np.log(np.where(a > 0, a, 1) / b), 0.)))
     return (kl(p, m) + kl(u, m)) / 2
 
-from bicycle_nb.fast import imq_mmd   # the library's own estimator (notebook 12), also used by the screening wrapper below
+from bicycle_nb.prior import imq_mmd   # the library's own estimator (notebook 09), also used by the screening wrapper below
 
 class ExtraLoss:
     """Screening only, for the one ablation `lambda_mmd` cannot express (bank=0: this batch's codes only): the learner's
-    loss plus the MMD of `BicycleTrainer.prior_gap`, computed here with a bank of `bank` codes."""
+    loss plus the MMD of `PriorMatch.prior_gap` (bicycle_nb.prior), computed here with a bank of `bank` codes."""
     def __init__(self, base, mmd=0., bank=128, n_prior=128):
         self.base, self.mmd, self.bank, self.n_prior, self.mem = base, mmd, bank, n_prior, None
     def __call__(self, pred, B):
         loss = self.base(pred, B)
-        if 'A1' not in pred or not self.mmd: return loss
+        if not isinstance(pred, dict) or not self.mmd: return loss     # validation: `pred` is G's output
         z = pred['z_encoded']
         x = z if self.mem is None else torch.cat([z, self.mem])
         loss = loss + self.mmd * imq_mmd(x, torch.randn(self.n_prior, z.size(1), device=z.device))
@@ -203,7 +203,7 @@ def run_one(name, seed, a):
                seconds_per_step=round(budget.used / max(budget.steps, 1), 4),
                **{k: v for k, v in budget.curve[-1].items() if k not in ('steps', 'train_seconds')}, curve=budget.curve)
     if a.save_model:
-        from bicycle_nb.learner import save_checkpoint
+        from bicycle_nb.checkpoint import save_checkpoint
         save_checkpoint(learn, Path(a.save_model)/f'{name}_seed{seed}.pth')
     return res
 

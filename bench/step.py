@@ -32,8 +32,8 @@ class OfficialStep:
     "The official BicycleGAN update: separate G calls per flow, backward_EG then backward_G_alone with E frozen, then D, D2."
     def __init__(self, cfg, lr=2e-4):
         from bicycle_nb.models import bicycle_model
+        # a plain `UnetG` (not switched to `FastUnetG` by `fast_z`): z fed the official way, as concatenated tiled maps
         self.m = bicycle_model(cfg['size'], ngf=cfg['width'], nef=cfg['width'], ndf=cfg['width'], dropout=True).to(device()).train()
-        self.m.G.fast_z = False        # the official way to feed z: concatenate the tiled maps
         mk = lambda net: torch.optim.Adam(net.parameters(), lr=lr, betas=(0.5, 0.999))
         self.opt_G, self.opt_E, self.opt_D, self.opt_D2 = mk(self.m.G), mk(self.m.E), mk(self.m.D), mk(self.m.D2)
 
@@ -71,7 +71,7 @@ class OfficialStep:
 
 # ---------------- ours: the real Learner path ----------------
 class Ours:
-    def __init__(self, cfg, bf16=False, compile=False, lr=2e-4, precision=None):
+    def __init__(self, cfg, precision='fp32', compile=False, lr=2e-4):
         from fastai.data.core import DataLoaders
         from fastai.data.load import DataLoader
         from bicycle_nb.learner import bicycle_learner
@@ -80,7 +80,7 @@ class Ours:
         dls = DataLoaders(DataLoader(items, bs=cfg['bs'], shuffle=False, drop_last=True),
                           DataLoader(items[:cfg['bs']], bs=cfg['bs']), device=device())
         self.learn = bicycle_learner(dls, ngf=cfg['width'], nef=cfg['width'], ndf=cfg['width'], compile=compile, lr=lr,
-                                     precision=precision or ('bf16' if bf16 else 'fp32'))
+                                     precision=precision)
         self.learn.model.to(device())
         outer = self
         class Timer(Callback):
@@ -91,7 +91,7 @@ class Ours:
         self.timer = Timer()
 
     def run(self, data, steps):
-        from bicycle_nb.learner import StopAfterSteps
+        from bicycle_nb.training import StopAfterSteps
         self.times = []
         with self.learn.no_bar(), self.learn.no_logging():
             self.learn.fit(1000, self.learn.lr, cbs=[StopAfterSteps(steps), self.timer])

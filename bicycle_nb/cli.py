@@ -323,7 +323,7 @@ def _inputs(path, model, pairs, direction=None):
     files = sorted(get_image_files(path)) if path.is_dir() else [path]
     if not files: raise FileNotFoundError(f'{path} contains no images.')
     G, As, Bs = model.G, [], []
-    direction = direction or getattr(model, 'opts', {}).get('direction', 'AtoB')
+    direction = direction or model.arch.direction
     for f in files:
         if pairs:
             halves = split_pair(open_image(f), str(f), G.size)

@@ -50,13 +50,13 @@ def load_image(img, size=None, nc=3):
 
 def load_input(model, img, role='A'):
     """`model`'s input (`role='A'`) or target ('B') as a tensor [1, C, H, W] from a path or PIL image. An A|B pair file
-    (halves of the model's shape) gives its A or B half by the model's direction (`opts['direction']`, AtoB if absent)."""
+    (halves of the model's shape) gives its A or B half by the model's direction (`model.arch.direction`)."""
     G = model.G
     nc = G.input_nc if role == 'A' else G.output_nc
     im = open_image(img) if isinstance(img, (str, Path)) and Path(img).exists() else img
     if isinstance(im, Image.Image) and aspect_off(im.size, G.size) and not im.size[0] % 2 and not aspect_off((im.size[0] // 2, im.size[1]), G.size):
         halves = split_pair(im, str(img), G.size)
-        if getattr(model, 'opts', {}).get('direction', 'AtoB') == 'BtoA': halves = halves[::-1]
+        if model.arch.direction == 'BtoA': halves = halves[::-1]
         im = halves[0 if role == 'A' else 1]
     return load_image(im, G.size, nc)
 

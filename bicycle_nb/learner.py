@@ -55,8 +55,7 @@ def bicycle_learner(dls, variant='bicycle', seed=None, cbs=None, **kwargs):
             if net is not None: net.compile()
     fast = recipe.fast_step
     if fast: fast_z(model)
-    extra = L([BicycleMixedPrecision(recipe.precision)] if recipe.precision != 'fp32' else []) + \
-            L([PriorMatch()] if recipe.lambda_mmd > 0 else [])
+    extra = L([BicycleMixedPrecision(recipe.precision)] if recipe.precision != 'fp32' else []) + PriorMatch()   # adds its term only when the recipe's weight is on
     return BicycleLearner(dls, model, recipe, step=FastBicycleStep() if fast else BicycleStep(), cbs=extra + L(cbs), **learner_kw)
 
 def _keyword(name, f, default=inspect.Parameter.empty):

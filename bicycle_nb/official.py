@@ -188,7 +188,9 @@ def load_official(G_path, E_path=None, **config):
     G = from_official(_read(G_path, 'G'), 'G', what=f' {Path(G_path).name}', **gcfg)
     if E is not None and E.nz != G.nz:
         raise ValueError(f"The encoder gives nz={E.nz} but the generator takes nz={G.nz}: these files do not belong together.")
-    return BicycleGAN(G, E, opts=dict(official=True, **official_config(_read(G_path, 'G'), 'G'))).eval()
+    model = BicycleGAN(G, E).eval()                   # its `arch` read off the networks
+    model.info = dict(official=True, **official_config(_read(G_path, 'G'), 'G'))
+    return model
 
 # %% ../nbs/11_official.ipynb #e454aa1f
 def to_official_names(kind, net, sd):

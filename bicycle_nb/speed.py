@@ -17,7 +17,7 @@ from .flows import *
 from .training import *
 
 # %% auto #0
-__all__ = ['FastBicycleStep', 'BicycleMixedPrecision', 'ConvCatZ', 'conv_cat_z', 'FastUnetG', 'fast_z']
+__all__ = ['FastBicycleStep', 'ConvCatZ', 'conv_cat_z', 'FastUnetG', 'fast_z', 'BicycleMixedPrecision']
 
 # %% ../nbs/07_speed.ipynb #eb908cbc
 class FastBicycleStep(BicycleStep):
@@ -44,6 +44,60 @@ class FastBicycleStep(BicycleStep):
         params = [p for pl in self.learn.opt.param_lists for p in pl if p.requires_grad]
         torch.autograd.backward(self.learn.loss_grad, inputs=params, retain_graph=True)
         raise CancelBackwardException()
+
+# %% ../nbs/07_speed.ipynb #053368d2
+def _class_sums(g):
+    "Sums of `g` [N, O, H, W] over the 3x3 position classes (first, interior, last row; same for columns)."
+    rows = torch.stack([g[:, :, 0], g[:, :, 1:-1].sum(2), g[:, :, -1]], 2)
+    return torch.stack([rows[..., 0], rows[..., 1:-1].sum(-1), rows[..., -1]], -1)
+
+def _conv_backward(g, x, w, mask):
+    "Gradients (input, weight) of a 4x4 stride-2 padding-1 convolution, as `mask` asks."
+    gx, gw, _ = torch.ops.aten.convolution_backward(g, x.to(g.dtype), w.to(g.dtype), None, [2, 2], [1, 1], [1, 1],
+                                                    False, [0, 0], 1, [mask[0], mask[1], False])
+    return gx, gw
+
+class ConvCatZ(torch.autograd.Function):
+    "conv(cat_z(x, z)) as the official computes it; backward with the tiled z as a 6x6 tile."
+    @staticmethod
+    def forward(ctx, x, z, weight, bias):
+        ctx.save_for_backward(x, z, weight)
+        return F.conv2d(cat_z(x, z), weight, bias, 2, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, z, weight = ctx.saved_tensors
+        need_x, need_z, need_w, need_b = ctx.needs_input_grad
+        c = x.size(1)
+        gx, gw_x = _conv_backward(g, x, weight[:, :c], (need_x, need_w))
+        g_tile, gw_z = _conv_backward(_class_sums(g), tile_z(z, 6, 6), weight[:, c:], (need_z, need_w))
+        gz = g_tile.sum((2, 3)).to(z.dtype) if need_z else None
+        gw = torch.cat([gw_x, gw_z], 1).to(weight.dtype) if need_w else None
+        gb = g.sum((0, 2, 3)) if need_b else None     # False without a bias
+        return (gx.to(x.dtype) if need_x else None), gz, gw, gb
+
+def conv_cat_z(conv, x, z):
+    "`conv(cat_z(x, z))`, with the backward pass of `ConvCatZ` for a 4x4 stride-2 padding-1 `conv` on maps of 6x6 or more."
+    small_geometry = conv.kernel_size != (4, 4) or conv.stride != (2, 2) or conv.padding != (1, 1) or conv.groups != 1
+    if z is None or z.size(1) == 0 or small_geometry or min(x.shape[2:]) < 6: return conv(cat_z(x, z))
+    return ConvCatZ.apply(x, z, conv.weight, conv.bias)
+
+class FastUnetG(UnetG):
+    "`UnetG` whose down blocks on maps of 64x64 and more convolve [h, tiled z] with `ConvCatZ`: the same outputs, a cheaper backward."
+    def down_z(self, down, h, z):
+        if h.size(2) * h.size(3) < 64 * 64: return down(cat_z(h, z))
+        layers = list(down)
+        if isinstance(layers[0], nn.LeakyReLU):        # the activation acts on the concatenation: apply it to both parts
+            slope, layers = layers[0].negative_slope, layers[1:]
+            h, z = F.leaky_relu(h, slope), F.leaky_relu(z, slope)
+        h = conv_cat_z(layers[0], h, z)
+        for layer in layers[1:]: h = layer(h)
+        return h
+
+def fast_z(model):
+    "Switch `model.G` (a `UnetG`) to `FastUnetG` in place: no parameter or state changes, only how the tiled z is convolved."
+    if type(model.G) is UnetG: model.G.__class__ = FastUnetG
+    return model
 
 # %% ../nbs/07_speed.ipynb #031ffac7
 class BicycleMixedPrecision(Callback):
@@ -103,57 +157,3 @@ class BicycleMixedPrecision(Callback):
         if sd.get('scaler') and self.precision == 'fp16':
             if self.scaler is None: self.scaler = torch.amp.GradScaler(self.device_type)
             self.scaler.load_state_dict(sd['scaler'])
-
-# %% ../nbs/07_speed.ipynb #053368d2
-def _class_sums(g):
-    "Sums of `g` [N, O, H, W] over the 3x3 position classes (first, interior, last row; same for columns)."
-    rows = torch.stack([g[:, :, 0], g[:, :, 1:-1].sum(2), g[:, :, -1]], 2)
-    return torch.stack([rows[..., 0], rows[..., 1:-1].sum(-1), rows[..., -1]], -1)
-
-def _conv_backward(g, x, w, mask):
-    "Gradients (input, weight) of a 4x4 stride-2 padding-1 convolution, as `mask` asks."
-    gx, gw, _ = torch.ops.aten.convolution_backward(g, x.to(g.dtype), w.to(g.dtype), None, [2, 2], [1, 1], [1, 1],
-                                                    False, [0, 0], 1, [mask[0], mask[1], False])
-    return gx, gw
-
-class ConvCatZ(torch.autograd.Function):
-    "conv(cat_z(x, z)) as the official computes it; backward with the tiled z as a 6x6 tile."
-    @staticmethod
-    def forward(ctx, x, z, weight, bias):
-        ctx.save_for_backward(x, z, weight)
-        return F.conv2d(cat_z(x, z), weight, bias, 2, 1)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, z, weight = ctx.saved_tensors
-        need_x, need_z, need_w, need_b = ctx.needs_input_grad
-        c = x.size(1)
-        gx, gw_x = _conv_backward(g, x, weight[:, :c], (need_x, need_w))
-        g_tile, gw_z = _conv_backward(_class_sums(g), tile_z(z, 6, 6), weight[:, c:], (need_z, need_w))
-        gz = g_tile.sum((2, 3)).to(z.dtype) if need_z else None
-        gw = torch.cat([gw_x, gw_z], 1).to(weight.dtype) if need_w else None
-        gb = g.sum((0, 2, 3)) if need_b else None     # False without a bias
-        return (gx.to(x.dtype) if need_x else None), gz, gw, gb
-
-def conv_cat_z(conv, x, z):
-    "`conv(cat_z(x, z))`, with the backward pass of `ConvCatZ` for a 4x4 stride-2 padding-1 `conv` on maps of 6x6 or more."
-    small_geometry = conv.kernel_size != (4, 4) or conv.stride != (2, 2) or conv.padding != (1, 1) or conv.groups != 1
-    if z is None or z.size(1) == 0 or small_geometry or min(x.shape[2:]) < 6: return conv(cat_z(x, z))
-    return ConvCatZ.apply(x, z, conv.weight, conv.bias)
-
-class FastUnetG(UnetG):
-    "`UnetG` whose down blocks on maps of 64x64 and more convolve [h, tiled z] with `ConvCatZ`: the same outputs, a cheaper backward."
-    def down_z(self, down, h, z):
-        if h.size(2) * h.size(3) < 64 * 64: return down(cat_z(h, z))
-        layers = list(down)
-        if isinstance(layers[0], nn.LeakyReLU):        # the activation acts on the concatenation: apply it to both parts
-            slope, layers = layers[0].negative_slope, layers[1:]
-            h, z = F.leaky_relu(h, slope), F.leaky_relu(z, slope)
-        h = conv_cat_z(layers[0], h, z)
-        for layer in layers[1:]: h = layer(h)
-        return h
-
-def fast_z(model):
-    "Switch `model.G` (a `UnetG`) to `FastUnetG` in place: no parameter or state changes, only how the tiled z is convolved."
-    if type(model.G) is UnetG: model.G.__class__ = FastUnetG
-    return model

@@ -30,18 +30,17 @@ def latent_trains_E(learn):
 
 def D_before_G(learn):
     "D and D2 step first, on the fakes of this batch; then G and E train against the updated discriminators."
-    tr, m, orig = learn.bicycle_step, learn.model, learn.loss_func
+    tr, m = learn.bicycle_step, learn.model
     tr.create_opts()
-    steps = {id(o): o.step for o in (tr.opt_D, tr.opt_D2)}
-    def loss(pred, *yb):
-        if isinstance(pred, dict):
-            set_requires_grad([m.D, m.D2], True)
-            dl = d_losses(m, {k: (v.detach() if torch.is_tensor(v) else v) for k, v in pred.items()}, learn.recipe)
-            for o, k in ((tr.opt_D, 'D'), (tr.opt_D2, 'D2')):
-                o.zero_grad(); dl[k].backward(); steps[id(o)]()
-            set_requires_grad([m.D, m.D2], tr.reuse_scores)
-        return orig(pred, *yb)
-    learn.loss_func = loss
+    steps, make_fakes = {id(o): o.step for o in (tr.opt_D, tr.opt_D2)}, tr.fakes_from
+    def fakes_then_D(pred):
+        make_fakes(pred)
+        set_requires_grad([m.D, m.D2], True)
+        dl = d_losses(m, {k: (v.detach() if torch.is_tensor(v) else v) for k, v in tr.out.items()}, learn.recipe)
+        for o, k in ((tr.opt_D, 'D'), (tr.opt_D2, 'D2')):
+            o.zero_grad(); dl[k].backward(); steps[id(o)]()
+        set_requires_grad([m.D, m.D2], tr.reuse_scores)
+    tr.fakes_from = fakes_then_D
     for o in (tr.opt_D, tr.opt_D2): o.step = lambda *a, **k: None   # the usual update after G's has been done above
 
 def fastai_adam(learn):

@@ -3,12 +3,11 @@ import importlib, inspect
 
 def test_public_names():
     for mod, names in {'bicycle_nb.data': ['make_shapes', 'aligned_dls', 'classify_mode'],
-                       'bicycle_nb.learner': ['bicycle_learner', 'bicycle_step', 'save_checkpoint', 'load_checkpoint', 'VARIANTS',
-                                              'BicycleTrainer'],   # the step and the checkpoints moved to their own modules: still here
+                       'bicycle_nb.learner': ['bicycle_learner'],
+                       'bicycle_nb.inference': ['sample', 'encode'],
                        'bicycle_nb.official': ['load_official', 'from_official'],
-                       'bicycle_nb.flows': ['cvae_flow', 'clr_flow', 'bicycle_forward', 'ge_losses', 'd_losses'],
-                       'bicycle_nb.trainer': ['BicycleTrainer', 'batched_flows', 'train_forward'],
-                       'bicycle_nb.checkpoint': ['save_checkpoint', 'load_checkpoint', 'read_checkpoint', 'SaveCheckpoint']}.items():
+                       'bicycle_nb.models': ['pretrained_shapes'],
+                       'bicycle_nb.fast': ['pretrained_shapes']}.items():   # where the shipped model lived before: still there
         m = importlib.import_module(mod)
         for n in names: assert hasattr(m, n), f'{mod}.{n}'
 
@@ -21,17 +20,17 @@ def test_bicycle_learner_signature_has_every_official_option():
         assert opt in params, opt
 
 def test_variants_are_the_papers():
-    from bicycle_nb.learner import VARIANTS
+    from bicycle_nb.losses import VARIANTS
     assert set(VARIANTS) >= {'pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle'}
 
-def test_fit_flat_lin_is_ours_not_a_patch_on_fastai():
-    "UPIT patches `Learner.fit_flat_lin` with another signature: ours is a method of BicycleLearner, so the two never clash."
+def test_fit_flat_lin_and_show_results_are_ours_not_patches_on_fastai():
+    """UPIT patches `Learner.fit_flat_lin` with another signature: ours is a method of BicycleLearner, so the two never clash.
+    `show_results` (and `predict`, `get_preds`) are patched onto BicycleLearner only: fastai's Learner keeps its own."""
     from fastai.learner import Learner
-    from bicycle_nb.learner import BicycleLearner
+    from bicycle_nb.training import BicycleLearner
+    import bicycle_nb.inference     # where show_results, predict and get_preds are patched on
     assert 'fit_flat_lin' in vars(BicycleLearner)
     assert 'fit_flat_lin' not in vars(Learner)
-
-def test_star_import_of_learner_keeps_the_names_that_moved():
-    ns = {}
-    exec('from bicycle_nb.learner import *', ns)
-    for n in ('BicycleTrainer', 'save_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'NonFiniteLossError', 'bicycle_step'): assert n in ns, n
+    for name in ('show_results', 'predict', 'get_preds'):
+        assert vars(BicycleLearner)[name].__module__ == 'bicycle_nb.inference', name
+        assert vars(Learner)[name].__module__.startswith('fastai.'), name

@@ -5,9 +5,13 @@ import os, socket, subprocess, sys
 from pathlib import Path
 import pytest, torch
 from fastai.basics import Callback
-from bicycle_nb.models import bicycle_model
+from bicycle_nb.models import Arch, bicycle_model
 from bicycle_nb.data import make_shapes, aligned_dls
-from bicycle_nb.learner import bicycle_learner, SaveCheckpoint, NonFiniteLossError, load_checkpoint, read_checkpoint
+from bicycle_nb.training import NonFiniteLossError
+from bicycle_nb.checkpoint import SaveCheckpoint, load_checkpoint, read_checkpoint
+from bicycle_nb.learner import bicycle_learner
+
+DP_RUN = str(Path(__file__).resolve().parent/'dp_run.py')     # the test-only data-parallel training script
 
 ENV = dict(os.environ, OMP_NUM_THREADS='1')
 
@@ -24,9 +28,9 @@ def runs(tmp_path_factory):
     # 12 steps of 8: across an epoch boundary (64 images). In float64, so that the comparison holds on any CPU: in float32
     # Adam's first steps turn kernel-dependent rounding into +-lr moves of weights whose gradient is ~0 (parity/README.md)
     args = ['--out', str(out), '--steps', '12', '--dump_weights', '--float64']
-    r = subprocess.run(torchrun('-m', 'bicycle_nb.distributed', *args), env=ENV, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(torchrun(DP_RUN, *args), env=ENV, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
-    r = subprocess.run([sys.executable, '-m', 'bicycle_nb.distributed', *args], env=ENV, capture_output=True, text=True, timeout=600)
+    r = subprocess.run([sys.executable, DP_RUN, *args], env=ENV, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     return out, {k: torch.load(out/f'weights_world{k[0]}_rank{k[1]}.pt') for k in [(2, 0), (2, 1), (1, 0)]}
 
@@ -51,7 +55,7 @@ def test_two_processes_equal_one(runs):
     flat = lambda sd: torch.cat([v.flatten() for v in sd.values() if v.is_floating_point()])
     for n in NETS: assert _rel(flat(w[2, 0]["nets"][n]), flat(w[1, 0]["nets"][n])) < 1e-7, n
     # and training did move the networks: the comparison is not between two untouched initialisations
-    fresh = bicycle_model(**w[1, 0]['opts'])
+    fresh = bicycle_model(Arch(**w[1, 0]['arch']))
     assert max((a - b).abs().max().item() for a, b in zip(fresh.G.state_dict().values(), w[1, 0]['nets']['G'].values())) > 1e-4
 
 def test_only_rank0_writes_checkpoints(runs):

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest, torch
 from fastai.basics import Callback, CancelFitException
 from bicycle_nb.data import make_shapes, aligned_dls
-from bicycle_nb.learner import bicycle_learner, StopAfterSteps
+from bicycle_nb.training import StopAfterSteps
+from bicycle_nb.learner import bicycle_learner
 
 @pytest.fixture(scope='module')
 def shapes():
@@ -42,7 +43,7 @@ def test_all_four_optimisers_follow_the_schedule(shapes):
     class Spy(Callback):
         order = 100
         def after_batch(self):
-            tr = self.learn.bicycle_trainer
+            tr = self.learn.bicycle_step
             if self.training: seen.append((self.epoch, [float(g['lr']) for g in self.learn.opt.opt.param_groups],
                                            tr.opt_D.param_groups[0]['lr'], tr.opt_D2.param_groups[0]['lr']))
     with learn.no_bar(), learn.no_logging(): learn.fit_flat_lin(1, 1, 2e-4, cbs=Spy())
@@ -51,7 +52,7 @@ def test_all_four_optimisers_follow_the_schedule(shapes):
         assert all(abs(x - want) < 1e-12 for x in ge + [d, d2]), (epoch, ge, d, d2)
 
 def test_show_samples_writes_a_grid_per_epoch(shapes, tmp_path):
-    from bicycle_nb.learner import ShowSamples
+    from bicycle_nb.inference import ShowSamples
     dls = aligned_dls(shapes, size=32, bs=4, seed=0)
     learn = bicycle_learner(dls, ngf=4, nef=4, ndf=4, seed=0)
     with learn.no_bar(), learn.no_logging(): learn.fit(2, 2e-4, cbs=ShowSamples(every=1, n=3, fname=str(tmp_path/'grid_{epoch}.png')))

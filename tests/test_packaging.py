@@ -19,7 +19,7 @@ def test_build_gives_sdist_and_wheel(dist):
     whl = list(dist.glob('bicycle_nb-*.whl'))
     assert len(whl) == 1
     names = zipfile.ZipFile(whl[0]).namelist()
-    for mod in ('data', 'models', 'losses', 'flows', 'learner', 'inference', 'official', 'cli'):
+    for mod in ('data', 'models', 'losses', 'flows', 'training', 'inference', 'speed', 'checkpoint', 'prior', 'learner', 'official', 'cli'):
         assert f'bicycle_nb/{mod}.py' in names, mod
     assert 'bicycle_nb/assets/shapes_bicycle_fast.pt' in names          # the shipped model, and no other binary
     assert not [n for n in names if (n.endswith(('.ipynb', '.png', '.pt', '.pth')) and n != 'bicycle_nb/assets/shapes_bicycle_fast.pt')
@@ -43,7 +43,7 @@ CHECK = textwrap.dedent('''
     A, B = dls.valid.one_batch()
     assert tuple(sample(learn.model, A, n=3).shape) == (4, 3, 3, 32, 32)
     assert tuple(encode(learn.model, B).shape) == (4, 8)
-    from bicycle_nb.fast import pretrained_shapes            # the shipped model loads from the installed wheel, offline
+    from bicycle_nb.models import pretrained_shapes          # the shipped model loads from the installed wheel, offline
     from bicycle_nb.data import classify_modes
     m = pretrained_shapes()
     A3, _ = aligned_dls(make_shapes(Path(tempfile.mkdtemp())/'s64', n_train=4, n_valid=4, size=64), size=64, bs=4).valid.one_batch()

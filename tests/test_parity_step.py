@@ -1,16 +1,18 @@
 """The official three-step fixtures (float64, parity/) replay through the Learner's real training path (fastai loop +
-BicycleTrainer) and meet the criteria of `bicycle_nb.official.STEP_CRITERIA`, for both z injections, through the
+its step callback) and meet the criteria of `parity/replay.py`'s `STEP_CRITERIA`, for both z injections, through the
 fast and the separate-calls step, under the default kernels and with oneDNN off on one thread. Each planted
 mistake of parity/README.md fails them."""
 import sys
 from pathlib import Path
 import pytest, torch
-from bicycle_nb.official import read_fixture, replay_official_steps, step_parity_report, from_official, STEP_CRITERIA
+from bicycle_nb.official import read_fixture, from_official
+from bicycle_nb.flows import bicycle_forward
 from kernels import SETTINGS, kernels
 
 PARITY = Path(__file__).resolve().parent.parent/'parity'
 sys.path.insert(0, str(PARITY))
 import planted
+from replay import replay_official_steps, step_parity_report, STEP_CRITERIA
 
 CASES = [(inject, fast, setting) for setting in SETTINGS for fast in (True, False) for inject in ('all', 'input')]
 
@@ -46,7 +48,8 @@ def test_three_step_updates(replay):
 def test_intermediates_of_step1():
     "mu and logvar of E(B1), and mu2 = E(G(A1, z_random)), of step 1 match too."
     fx = read_fixture(PARITY/'step_unet_128_all.pt')
-    m = replay_official_steps(fx, steps=1)['learn'].model
+    learn = replay_official_steps(fx, steps=1)['learn']
+    m = learn.model
     old = torch.get_default_dtype(); torch.set_default_dtype(torch.float64)
     try:
         for k in ('G', 'E', 'D', 'D2'):   # back to the official starting weights
@@ -54,9 +57,8 @@ def test_intermediates_of_step1():
             getattr(m, k).load_state_dict(from_official(fx['before'][k], k[0], **cfg).state_dict())
         b = fx['batches'][0]
         noise = [b['eps'].clone(), b['z_random'].clone()]
-        m.draw_noise = lambda n, kind='z', like=None: noise.pop(0)
         m.train()
-        out = m(b['A'], B=b['B'])
+        out = bicycle_forward(m, b['A'], b['B'], learn.recipe, noise=lambda n, nz, like, kind='z': noise.pop(0))
     finally: torch.set_default_dtype(old)
     for k in ('mu', 'logvar', 'mu2'):
         ref = fx['intermediates_step1'][k]

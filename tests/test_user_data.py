@@ -144,7 +144,7 @@ def test_resume_changes_lr_and_refuses_architecture(runs, tmp_path):
     assert r.returncode == 0, r.stderr
     assert 'changed: epochs 2 -> 3, lr 0.001 -> 0.0001, lambda_L1 10.0 -> 5.0' in r.stdout, r.stdout
     ck = torch.load(tmp_path/'r'/'checkpoint.pth', weights_only=True)
-    assert ck['epoch'] == 3 and ck['opts']['lambda_L1'] == 5.0
+    assert ck['epoch'] == 3 and ck['recipe']['lambda_L1'] == 5.0
     assert json.loads((tmp_path/'r'/'options.json').read_text())['lr'] == 1e-4
 
 # 5. direction, channels and size come from the checkpoint; sorted folders; non-square end to end ----------
@@ -158,8 +158,8 @@ def test_non_square_bto_a_run_and_pairs_sampling(tmp_path):
             '--epochs', '1', '--epochs_decay', '0', *TINY)
     assert r.returncode == 0, r.stderr
     ck = torch.load(tmp_path/'r'/'checkpoint.pth', weights_only=True)
-    assert ck['opts']['size'] == (32, 64) and ck['opts']['direction'] == 'BtoA'
-    from bicycle_nb.learner import load_checkpoint
+    assert ck['arch']['size'] == (32, 64) and ck['arch']['direction'] == 'BtoA'
+    from bicycle_nb.checkpoint import load_checkpoint
     from bicycle_nb.cli import _inputs
     model = load_checkpoint(tmp_path/'r'/'checkpoint.pth')
     files, A, B = _inputs(d/'val', model, pairs=True)
@@ -174,11 +174,12 @@ def test_non_square_bto_a_run_and_pairs_sampling(tmp_path):
 def test_sampler_split_rule_and_pair_hint(tmp_path):
     Image.new('RGB', (32, 32)).save(tmp_path/'sketch.png'); Image.new('RGB', (128, 64)).save(tmp_path/'pair.png')
     # the shipped model is not a training checkpoint: make one from it for the sampler
-    from bicycle_nb.fast import pretrained_shapes
-    from bicycle_nb.learner import CKPT_FORMAT
+    from bicycle_nb.models import pretrained_shapes
+    from bicycle_nb.losses import VARIANTS
+    from bicycle_nb.checkpoint import CKPT_FORMAT
     m = pretrained_shapes()
-    assert m.opts.get('direction', 'AtoB') == 'AtoB' and m.G.size == 64               # the shipped model still loads
-    torch.save(dict(format=CKPT_FORMAT, version=1, opts={**m.opts, 'use_D': False, 'use_D2': False},
+    assert m.arch.direction == 'AtoB' and m.G.size == 64                                 # the shipped model still loads
+    torch.save(dict(format=CKPT_FORMAT, version=2, arch=m.arch.asdict(), recipe=VARIANTS[m.info['variant']].asdict(),
                     nets={'G': m.G.state_dict(), 'E': m.E.state_dict()}, epoch=1, step=0), tmp_path/'c.pth')
     one_line_error(run('bicycle_nb_sample', str(tmp_path/'sketch.png'), '--checkpoint', str(tmp_path/'c.pth'), '--pairs', '--out', str(tmp_path/'o')),
                    'sketch.png is 32x32 and cannot be an A|B pair')
@@ -222,7 +223,7 @@ def test_predict_gives_samples_and_get_preds_refuses(tiny):
     with pytest.raises(TypeError, match='bicycle_nb.inference.sample'): learn.get_preds()
 
 def test_missing_D2_starts_fresh_and_says_so(tiny, tmp_path, capsys):
-    from bicycle_nb.learner import save_checkpoint, load_checkpoint
+    from bicycle_nb.checkpoint import save_checkpoint, load_checkpoint
     _, dls = tiny
     save_checkpoint(learner(dls, variant='cVAE-GAN'), tmp_path/'c.pth')
     learn = learner(dls)
@@ -232,7 +233,7 @@ def test_missing_D2_starts_fresh_and_says_so(tiny, tmp_path, capsys):
     assert all(torch.equal(v, learn.model.D2.state_dict()[k]) for k, v in d2.items())
 
 def test_missing_E_refused_with_advice_that_works(tiny, tmp_path):
-    from bicycle_nb.learner import save_checkpoint, load_checkpoint
+    from bicycle_nb.checkpoint import save_checkpoint, load_checkpoint
     _, dls = tiny
     save_checkpoint(learner(dls, variant='pix2pix+noise'), tmp_path/'p.pth')
     with pytest.raises(ValueError, match=r"bicycle_learner\(dls, variant='pix2pix\+noise'\)"): load_checkpoint(tmp_path/'p.pth', learner(dls))
@@ -242,18 +243,21 @@ def test_missing_E_refused_with_advice_that_works(tiny, tmp_path):
 
 def test_direction_mismatch_refused(tiny, tmp_path):
     from bicycle_nb.data import aligned_dls
-    from bicycle_nb.learner import save_checkpoint, load_checkpoint
+    from bicycle_nb.checkpoint import save_checkpoint, load_checkpoint
     root, dls = tiny
     save_checkpoint(learner(aligned_dls(root, size=32, bs=2, direction='BtoA')), tmp_path/'c.pth')
     with pytest.raises(ValueError, match="direction='BtoA'"): load_checkpoint(tmp_path/'c.pth', learner(dls))
 
 def test_old_checkpoint_without_direction_loads(tiny, tmp_path):
-    from bicycle_nb.learner import save_checkpoint, load_checkpoint
+    "A version 1 checkpoint (one flat dict of options, `opts`) written before `direction` was recorded: AtoB."
+    from bicycle_nb.checkpoint import save_checkpoint, load_checkpoint
     _, dls = tiny
     save_checkpoint(learner(dls), tmp_path/'c.pth')
-    ck = torch.load(tmp_path/'c.pth', weights_only=True); del ck['opts']['direction']; torch.save(ck, tmp_path/'old.pth')
+    ck = torch.load(tmp_path/'c.pth', weights_only=True)
+    opts = {**ck.pop('arch'), **ck.pop('recipe')}; del opts['direction']; del ck['cbs']
+    torch.save(dict(ck, version=1, opts=opts), tmp_path/'old.pth')
     load_checkpoint(tmp_path/'old.pth', learner(dls))
-    assert load_checkpoint(tmp_path/'old.pth').opts.get('direction', 'AtoB') == 'AtoB'
+    assert load_checkpoint(tmp_path/'old.pth').arch.direction == 'AtoB'
 
 # 9. --help ----------------------------------------------------------------------------------------------
 

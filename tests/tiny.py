@@ -1,6 +1,7 @@
 "A tiny training setup shared by the tests that train a few steps: shapes at 32 px, batch 4, widths 4."
 from bicycle_nb.data import make_shapes, aligned_dls
-from bicycle_nb.learner import bicycle_learner, StopAfterSteps
+from bicycle_nb.training import StopAfterSteps
+from bicycle_nb.learner import bicycle_learner
 
 def tiny_dls(folder):
     "DataLoaders of 16 training and 4 validation shapes at 32 px (4 steps per epoch), written to `folder`."

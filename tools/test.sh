@@ -17,4 +17,4 @@ fi
 pip install -e ".[dev]"
 python -m pytest tests/ "$@"
 BICYCLE_NB_ONEDNN=0 BICYCLE_NB_THREADS=1 python -m pytest tests/test_parity_forward.py tests/test_parity_step.py \
-    "tests/test_notebooks.py::test_notebook[07_official]" -q
+    "tests/test_notebooks.py::test_notebook[11_official]" -q
