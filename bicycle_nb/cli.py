@@ -101,7 +101,7 @@ def _add_options(p, decl, none_default=False, skip=()):
             flag = f'--no_{name}' if f.default else f'--{name}'
             p.add_argument(flag, dest=name, action='store_false' if f.default else 'store_true', default=default, help=help)
         else:
-            typ = _TYPES.get(name, type(f.default) if f.default is not None else str)
+            typ = _TYPES.get(name) or {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)   # the declared type
             p.add_argument(f'--{name}', type=typ, default=default, choices=m.get('choices'), help=help)
 
 def _train_parser():
@@ -116,7 +116,7 @@ def _train_parser():
 
 class SaveEpochArtifacts(Callback):
     "After each epoch: a sample grid PNG, the per-step losses (`steps.csv`, so the record survives resumes) and their plot."
-    order = 70
+    order = SaveCheckpoint.order - 1   # before the checkpoint that marks the epoch done: a run killed in between redoes both
     def __init__(self, out, A, B): store_attr()
     def after_epoch(self):
         if rank_distrib() or self.epoch < getattr(self.learn, 'resume_epoch', 0): return   # rank 0 only; skip resumed-over epochs

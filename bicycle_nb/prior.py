@@ -39,7 +39,7 @@ class PriorMatch(Callback):
         # MMD needs two codes at least: the first step of a batch of 2 (one code per half) has only one, and no bank yet
         gap = imq_mmd(x, torch.randn(self.n_prior, z.size(1), device=z.device)) if x.size(0) > 1 else (z * 0).sum()
         z = z.detach().as_subclass(torch.Tensor)     # a plain tensor (fastai's image type would not load with weights_only)
-        self.code_bank = z if self.code_bank is None else torch.cat([z, self.code_bank])[:self.bank]
+        self.code_bank = (z if self.code_bank is None else torch.cat([z, self.code_bank]))[:self.bank]
         return gap
 
     def state_dict(self): return dict(code_bank=self.code_bank)

@@ -3,7 +3,8 @@
 #   1. Debian's chromium, the one system dependency (the browser test of the widgets); needs root or sudo;
 #   2. the pinned development toolchain (pip install -e ".[dev]");
 #   3. the whole suite (notebooks, library/notebook sync, parity, CLI, packaging, browser);
-#   4. the parity tests and the notebook that replays the fixtures once more with oneDNN off on one thread
+#   4. the parity tests, the compatibility tests and the notebooks that replay or compare training steps (07 fast =
+#      plain, 08 exact resume, 11 the official fixtures) once more with oneDNN off on one thread
 #      (the suite's own switches, see tests/conftest.py), so that no tolerance depends on the kernels.
 # Extra arguments go to the first pytest run (for example -x or -k parity).
 set -euo pipefail
@@ -17,4 +18,5 @@ fi
 pip install -e ".[dev]"
 python -m pytest tests/ "$@"
 BICYCLE_NB_ONEDNN=0 BICYCLE_NB_THREADS=1 python -m pytest tests/test_parity_forward.py tests/test_parity_step.py \
+    tests/test_compat.py "tests/test_notebooks.py::test_notebook[07_speed]" "tests/test_notebooks.py::test_notebook[08_checkpoints]" \
     "tests/test_notebooks.py::test_notebook[11_official]" -q
