@@ -13,6 +13,7 @@ from fastai.basics import *
 from .models import *
 from .losses import Recipe, VARIANTS
 from .training import *
+from dataclasses import replace
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'save_checkpoint', 'read_checkpoint', 'checkpoint_options', 'load_checkpoint', 'SaveCheckpoint']
@@ -80,8 +81,8 @@ def read_checkpoint(path):
 def checkpoint_options(ckpt):
     "(`Arch`, `Recipe`) of a checkpoint dict; version 1 files kept one flat dict of options, `opts`."
     if ckpt.get('version', 1) >= 2: return Arch(**ckpt['arch']), Recipe(**ckpt['recipe'])
-    o = ckpt['opts']
-    return Arch(**Arch.pick(o)), Recipe(**Recipe.pick(o))
+    o = ckpt['opts']     # options it lacks (the lr) are its variant's, not the official defaults
+    return Arch(**Arch.pick(o)), replace(VARIANTS.get(o.get('variant', 'bicycle'), Recipe()), **Recipe.pick(o))
 
 def _cb_states(ckpt):
     "The callbacks' saved states by callback name; version 1 kept the loss scaler and the code bank at the top level."

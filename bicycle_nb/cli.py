@@ -44,7 +44,8 @@ def friendly_errors(prog, main, argv=None):
 
 def _parser(prog, description):
     "An argparse parser whose --help shows every option's default."
-    return argparse.ArgumentParser(prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return argparse.ArgumentParser(prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False,
+                                   epilog='Names in [brackets] are the official code\'s names for the same options.')
 
 # %% ../nbs/15_cli.ipynb #1ebb8d6b
 def _shapes_parser():
@@ -78,14 +79,18 @@ class Run(Options):
     data: str = option(None, 'pix2pix-style folder: train/ (and val/) of A|B images side by side. None: the generated shapes data')
     valid: str = option(None, "validation folder under --data; None: val/ if there is one; 'none': no validation")
     out: str = option('bicycle_run', 'output folder (options.json, checkpoint.pth, samples/, losses.csv, steps.csv, losses.png)')
-    load_size: int = option(None, 'resize each half to this, then random-crop --size (None: no crop)')
+    load_size: int | tuple = option(None, 'resize each half to this, then random-crop --size (None: no crop)')
     bs: int = option(8, 'batch size (even: each batch is split into a cVAE-GAN and a cLR-GAN half)', min=2)
     epochs: int = option(8, 'epochs at constant lr (may grow on --resume to extend a run)', min=0, resume=True)
     epochs_decay: int = option(8, 'epochs of linear lr decay after --epochs', min=0, resume=True)
     n_train: int = option(2000, 'shapes images to generate when --data is not given', min=1)
-    seed: int = option(0, 'seed of the initial weights, the data order and the noise')
-    threads: int = option(None, 'torch CPU threads; None: torch decides')
+    seed: int = option(0, 'seed of the initial weights, the data order and the noise', min=0)
+    threads: int = option(None, 'torch CPU threads; None: torch decides', min=1)
     resume: bool = option(False, "continue (or, with more --epochs, extend) the run in --out; options not given keep the run's values")
+
+def _flag(name, default):
+    "The command-line flag of a declared boolean option: --no_NAME when it is on by default, --NAME when off."
+    return f'--no_{name}' if default else f'--{name}'
 
 CLI_DEFAULTS = dict(variant='bicycle-fast', size=64, ngf=16, nef=16, ndf=16)   # the laptop demo: multimodal within minutes on a CPU
 RUN_ONLY = ('out', 'resume', 'threads')                                       # how this process runs, not part of the run's options
@@ -98,7 +103,8 @@ def _add_options(p, decl, none_default=False, skip=()):
         default = None if none_default else CLI_DEFAULTS.get(name, f.default)
         m, help = f.metadata, f.metadata['help']
         if f.default is True or f.default is False:      # the official style: --no_dropout, --conditional_D
-            flag = f'--no_{name}' if f.default else f'--{name}'
+            flag = _flag(name, f.default)
+            if f.default: help = f'switch off: {help}'
             p.add_argument(flag, dest=name, action='store_false' if f.default else 'store_true', default=default, help=help)
         else:
             typ = _TYPES.get(name) or {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)   # the declared type
@@ -205,6 +211,17 @@ def _read_options(out):
     if isinstance(opts['size'], list): opts['size'] = tuple(opts['size'])
     return opts
 
+def _declared(k):
+    for decl in (Run, Arch, Recipe):
+        if k in decl.declared(): return decl.declared()[k]
+
+def _spelled(k, v):
+    "How option `k` with value `v` is written on the command line."
+    f = _declared(k)
+    if isinstance(v, bool) and f is not None and isinstance(f.default, bool):
+        return _flag(k, f.default) if v != f.default else f'no {_flag(k, f.default)}'
+    return f'--{k} {v}'
+
 def _resume_options(out, argv):
     "A run's saved options, updated by the resumable options given now; (options, 'what changed' strings). Refuses other changes."
     if not (out/'options.json').exists() or not (out/'checkpoint.pth').exists():
@@ -215,8 +232,8 @@ def _resume_options(out, argv):
     for k, v in given.items():
         if _same(v, saved.get(k), k): continue
         if k not in RESUMABLE:
-            raise ValueError(f"--resume: {out} was trained with --{k} {saved.get(k)}; --{k} changes the networks or the data, so it cannot change "
-                             f"on resume. Drop --{k} {v}, or start a new run with another --out.")
+            raise ValueError(f"--resume: {out} was trained with {_spelled(k, saved.get(k))}; only {', '.join('--' + r for r in RESUMABLE)} may change "
+                             f"on resume. Drop {_spelled(k, v)}, or start a new run with another --out.")
         changed.append(f"{k} {saved.get(k) if saved.get(k) is not None else '(variant default)'} -> {v}")
     return {**saved, **given}, changed
 
@@ -228,7 +245,9 @@ def _train(argv=None):
     matplotlib.use('Agg')
     a = _train_parser().parse_args(argv)
     out = Path(a.out)
-    if a.threads: torch.set_num_threads(a.threads)
+    Run(**Run.pick(vars(a)))                              # every run option checked against its declaration
+    if a.epochs + a.epochs_decay < 1: raise ValueError(f'--epochs {a.epochs} and --epochs_decay {a.epochs_decay}: nothing to train; give at least one epoch.')
+    if a.threads is not None: torch.set_num_threads(a.threads)
     changed = []
     if a.resume:
         opts, changed = _resume_options(out, argv)
@@ -250,7 +269,9 @@ def _train(argv=None):
         print(f'{data} has no val/ folder: training without validation (--valid NAME validates on {data}/NAME).')
     recipe_kw = {k: getattr(a, k) for k in Recipe.declared() if k != 'variant'}
     if a.resume:   # the run's own recipe, from its checkpoint: a newer package's preset must not change a resumed run
-        ran = checkpoint_options(read_checkpoint(out/'checkpoint.pth'))[1].asdict()
+        ck = read_checkpoint(out/'checkpoint.pth')
+        ran = checkpoint_options(ck)[1].asdict()
+        if ck.get('version', 1) < 2 and a.lr is not None: ran['lr'] = a.lr   # version 1 kept the lr only in options.json
         recipe_kw = {k: (v if k in changed_keys(changed) else ran[k]) for k, v in recipe_kw.items()}
     arch_kw = {k: getattr(a, k) for k in Arch.declared() if k not in ('size', 'input_nc', 'output_nc', 'direction')}
     learn = bicycle_learner(dls, variant=a.variant, seed=a.seed, **arch_kw, **recipe_kw)
@@ -267,6 +288,9 @@ def _train(argv=None):
     if a.resume:
         load_checkpoint(out/'checkpoint.pth', learn)
         start = learn.resume_epoch
+        if total < start:
+            raise ValueError(f'--resume: {out} has {start} epochs done; --epochs {a.epochs} + --epochs_decay {a.epochs_decay} = {total} is fewer. '
+                             f'Give at least {start} epochs in all (a run cannot be shortened).')
         learn.loss_log.history = read_steps(out/'steps.csv', learn.bicycle_step.n_steps)
         if start >= total and not changed:
             print(f'{out}: all {total} epochs are done; to train longer, resume with more epochs (--resume --epochs {a.epochs + 1}).'); return out

@@ -4,11 +4,11 @@
 
 # %% ../nbs/10_learner.ipynb #f1c0de03
 from __future__ import annotations
-import inspect
+import inspect, difflib, math
 import torch
 from fastcore.all import *
 from fastai.basics import *
-from .data import norm_size
+from .data import norm_size, as_hw
 from .models import *
 from .losses import *
 from .training import *
@@ -18,7 +18,7 @@ from .checkpoint import *
 from .prior import *
 
 # %% auto #0
-__all__ = ['learner_options', 'bicycle_learner']
+__all__ = ['learner_options', 'check_combination', 'bicycle_learner']
 
 # %% ../nbs/10_learner.ipynb #f1c0de06
 _FROM_DATA = ('size', 'input_nc', 'output_nc', 'direction')    # read off the DataLoaders, not given
@@ -35,11 +35,35 @@ def learner_options(dls, variant='bicycle', **kwargs):
     "(`Arch`, `Recipe`, other keywords) for `dls` and `kwargs`: architecture options, recipe options (None: the variant's), the rest for `Learner`."
     arch_kw, recipe_kw = Arch.pick(kwargs), Recipe.pick(kwargs)
     given = sorted(k for k in _FROM_DATA if k in arch_kw)
-    if given: raise ValueError(f"{', '.join(given)} come from the DataLoaders (aligned_dls(size=..., input_nc=..., output_nc=..., direction=...)), not from bicycle_learner.")
+    if given: raise ValueError(f"{', '.join(given)} {'comes' if len(given) == 1 else 'come'} from the DataLoaders (aligned_dls(size=..., input_nc=..., "
+                               f"output_nc=..., direction=...)), not from bicycle_learner.")
+    rest = {k: v for k, v in kwargs.items() if k not in arch_kw and k not in recipe_kw}
+    known = [*Arch.declared(), *Recipe.declared(), *inspect.signature(Learner.__init__).parameters]
+    for k in rest:
+        if k not in known:
+            near = difflib.get_close_matches(k, known, n=1)
+            raise TypeError(f"bicycle_learner has no option {k!r}" + (f": did you mean {near[0]!r}?" if near else
+                            ": its options are Arch's and Recipe's (notebooks 01, 02) and fastai Learner's."))
     recipe = recipe_for(variant, **recipe_kw)
     size, input_nc, output_nc = _data_shapes(dls)
     arch = Arch(size=size, input_nc=input_nc, output_nc=output_nc, direction=getattr(dls, 'direction', 'AtoB'), **arch_kw)
-    return arch, recipe, {k: v for k, v in kwargs.items() if k not in arch_kw and k not in recipe_kw}
+    check_combination(arch, recipe)
+    return arch, recipe, rest
+
+def check_combination(arch, recipe):
+    "Refuse, in one line, an architecture and a recipe that cannot train together."
+    if arch.nz == 0 and (recipe.use_E or recipe.lambda_z > 0 or recipe.lambda_kl > 0):
+        raise ValueError(f"nz=0 leaves no code to encode or recover, but variant {recipe.variant!r} trains an encoder or latent terms: "
+                         "use variant='pix2pix+noise' (no encoder, no latent terms) with nz=0, or nz >= 1.")
+    if not recipe.use_E and (recipe.lambda_z > 0 or recipe.lambda_kl > 0):
+        raise ValueError("use_E=False leaves no encoder for the latent L1 and the KL: set lambda_z=0 and lambda_kl=0 too "
+                         "(variant='pix2pix+noise' does), or keep use_E=True.")
+    side = min(as_hw(arch.size)) / 2 ** (arch.num_Ds - 1) / 2 ** d_layers(arch.size)
+    if side < 3: raise ValueError(f"num_Ds={arch.num_Ds} at size {arch.size}: the smallest discriminator scale would see less than one patch. "
+                                  f"Use num_Ds <= {max(1, arch.num_Ds - int(math.ceil(math.log2(3 / side))))}, or larger images.")
+    if round(arch.ndf / 2 ** (arch.num_Ds - 1)) < 1:     # scale i has width round(ndf / 2**i)
+        raise ValueError(f"num_Ds={arch.num_Ds} with ndf={arch.ndf}: the smallest discriminator scale would have no channels. "
+                         f"Use ndf >= {2 ** (arch.num_Ds - 1)} or fewer scales.")
 
 # %% ../nbs/10_learner.ipynb #f1c0de08
 def bicycle_learner(dls, variant='bicycle', seed=None, cbs=None, **kwargs):

@@ -70,7 +70,7 @@ def mode_seeking_loss(fake1, fake2, z1, z2, eps=1e-5):
 @dataclass
 class Recipe(Options):
     "How BicycleGAN is trained: the objective's weights and switches, the optimiser and the precision (official defaults)."
-    variant: str = option('bicycle', 'the preset this recipe starts from (a name of VARIANTS)')
+    variant: str = option('bicycle', 'the preset this recipe started from: a name only; build a preset with recipe_for(variant) or VARIANTS[variant]')
     lambda_L1: float = option(10., 'weight of the L1 between B and G(A, E(B)) [--lambda_L1]', min=0, resume=True)
     lambda_GAN: float = option(1., "weight of D's GAN loss on G(A, E(B)) [--lambda_GAN]", min=0, resume=True)
     lambda_GAN2: float = option(1., "weight of D2's GAN loss on G(A, z), z random [--lambda_GAN2]", min=0, resume=True)
@@ -84,10 +84,10 @@ class Recipe(Options):
     use_vae: bool = option(True, 'sample the encoded z around mu; without, z = mu (cAE-GAN)')
     latent_trains_E: bool = option(False, 'the latent L1 trains E too (cLR-GAN); BicycleGAN trains G only with it')
     warmup: int = option(0, 'steps over which the KL and latent terms rise linearly to full weight (0: none)', min=0)
-    lr: float = option(2e-4, 'learning rate [--lr]', min=0, resume=True)
-    beta1: float = option(0.5, "Adam's beta1 [--beta1]", min=0)
-    lr_E_mult: float = option(1., "E's learning rate as a multiple of G's", min=0)
-    lr_D_mult: float = option(1., "D's and D2's learning rate as a multiple of G's", min=0)
+    lr: float = option(2e-4, 'learning rate [--lr]', gt=0, resume=True)
+    beta1: float = option(0.5, "Adam's beta1 [--beta1]", min=0, lt=1)
+    lr_E_mult: float = option(1., "E's learning rate as a multiple of G's", gt=0)
+    lr_D_mult: float = option(1., "D's and D2's learning rate as a multiple of G's", gt=0)
     init: str = option('xavier', 'weight initialisation [--init_type]', choices=('normal', 'xavier', 'kaiming', 'orthogonal'))
     init_gain: float = option(0.02, 'gain of the initialisation [--init_gain]', min=0)
     precision: str = option('fp32', 'fp32, or mixed precision: bf16 autocast, or fp16 autocast with loss scaling (notebook 07)',

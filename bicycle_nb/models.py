@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_models.ipynb #5cd6f118
 from __future__ import annotations
-import math, importlib.resources
+import math, numbers, importlib.resources
 from pathlib import Path
 import torch
 from torch import nn
@@ -14,28 +14,37 @@ from dataclasses import dataclass, field, fields, asdict
 from .data import as_hw, norm_size
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'option', 'Options', 'Arch', 'norm_layer', 'act_layer', 'init_weights', 'tile_z',
-           'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown', 'ResnetE', 'ConvE', 'd_layers',
-           'patchgan', 'MultiscaleD', 'arch_of', 'BicycleGAN', 'bicycle_model', 'shipped_path', 'load_shipped',
-           'pretrained_shapes', 'n_params']
+__all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'option', 'check_option', 'Options', 'Arch', 'norm_layer', 'act_layer',
+           'init_weights', 'tile_z', 'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown', 'ResnetE',
+           'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'arch_of', 'BicycleGAN', 'bicycle_model', 'shipped_path',
+           'load_shipped', 'pretrained_shapes', 'n_params']
 
 # %% ../nbs/01_models.ipynb #a1c0de02
-def option(default, help, choices=None, min=None, resume=False):
-    "One declared option: its `default`, one line of `help`, the values it takes (`choices`, `min`) and whether it may change when a run resumes."
-    return field(default=default, metadata=dict(help=help, choices=choices, min=min, resume=resume))
+def option(default, help, choices=None, min=None, max=None, gt=None, lt=None, resume=False):
+    "One declared option: its `default`, one line of `help`, the values it takes (`choices`; bounds `min`/`max` inclusive, `gt`/`lt` exclusive) and whether it may change when a run resumes."
+    return field(default=default, metadata=dict(help=help, choices=choices, min=min, max=max, gt=gt, lt=lt, resume=resume))
+
+def check_option(name, f, v):
+    "`v` if it is a value the declared option `f` takes, else a one-line ValueError naming `name`, the value and what it takes."
+    m, typ = f.metadata, str(f.type).strip()
+    if v is None and f.default is None: return v                      # optional: None means "not set"
+    bad = lambda what: ValueError(f"{name} must be {what}, got {v!r}.")
+    if typ == 'bool' and not isinstance(v, bool): raise bad('True or False')
+    if typ == 'int' and (isinstance(v, bool) or not isinstance(v, numbers.Integral)): raise bad('an integer')
+    if typ == 'float' and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)): raise bad('a finite number')
+    if typ == 'str' and not isinstance(v, str): raise bad('a string')
+    if m.get('choices') and v not in m['choices']: raise bad(f"one of {', '.join(map(repr, m['choices']))}")
+    for key, ok, word in (('min', lambda b: v >= b, '>='), ('max', lambda b: v <= b, '<='), ('gt', lambda b: v > b, '>'), ('lt', lambda b: v < b, '<')):
+        if m.get(key) is not None and not ok(m[key]): raise bad(f"{word} {m[key]}")
+    return v
 
 class Options:
-    "Base of a declaration (a dataclass of `option`s): checks every value against its declaration."
+    "Base of a declaration (a dataclass of `option`s): checks every value against its declaration (`check_option`)."
     def __post_init__(self):
-        for f in fields(self):
-            v, m = getattr(self, f.name), f.metadata
-            if m.get('choices') and v not in m['choices']:
-                raise ValueError(f"{f.name} must be one of {', '.join(map(repr, m['choices']))}, got {v!r}.")
-            if m.get('min') is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < m['min']):
-                raise ValueError(f"{f.name} must be a number >= {m['min']}, got {v!r}.")
+        for f in fields(self): check_option(f.name, f, getattr(self, f.name))
     @classmethod
     def declared(cls):
-        "The declared options by name (dataclass fields; their `metadata` holds help, choices, min and resume)."
+        "The declared options by name (dataclass fields; their `metadata` holds help, choices, bounds and resume)."
         return {f.name: f for f in fields(cls)}
     @classmethod
     def pick(cls, d):

@@ -116,6 +116,7 @@ class BicycleStep(Callback):
         if not self.training: return
         o, m, r = self.out, self.model, self.learn.recipe
         self.fakes_from(self.pred)
+        o.setdefault('mu2', None)                     # no encoder, or no latent term: nothing to recover
         if r.lambda_z > 0 and m.E is not None and 'fake_B_random' in o: o['mu2'] = recover_z(m, o['fake_B_random'], r.latent_trains_E)
         o['terms'] = ge_losses(m, o, r, warm=warm_factor(self.n_steps, r.warmup))
         self.learn.pred = o
@@ -243,6 +244,9 @@ class BicycleLearner(Learner):
         bs = getattr(dls.train, 'bs', 2)
         if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
         log = LossLog()
+        if recipe.lambda_mmd > 0 and not any(getattr(cb, 'name', '') == 'prior_match' for cb in L(cbs)):
+            raise ValueError(f'The recipe has lambda_mmd={recipe.lambda_mmd}, a term this learner would not train: add '
+                             'bicycle_nb.prior.PriorMatch() to cbs (bicycle_learner does), or set lambda_mmd=0.')
         super().__init__(dls, model, loss_func=bicycle_loss, opt_func=torch_adam(recipe.beta1, fused=recipe.fast_step), lr=recipe.lr,
                          splitter=ge_splitter, metrics=[TermMean(log, n) for n in loss_names(recipe)],
                          cbs=[ifnone(step, BicycleStep()), log, NonFiniteGuard()] + L(cbs), **kwargs)

@@ -21,6 +21,9 @@ def run(name, *args, **kw):
     ('bicycle_nb_train', ['--resume', '--out', '/nonexistent/run'], 'no run to resume'),
     ('bicycle_nb_sample', ['/nonexistent.png', '--checkpoint', '/nonexistent.pth'], 'No checkpoint at'),
     ('bicycle_nb_shapes', ['/tmp/x', '--size', '8'], 'size must be'),
+    ('bicycle_nb_train', ['--epochs', '-1'], 'epochs must be >= 0'),
+    ('bicycle_nb_train', ['--threads', '0'], 'threads must be >= 1'),
+    ('bicycle_nb_train', ['--nz', '0'], 'nz=0 leaves no code'),
 ])
 def test_user_errors_are_one_line(name, args, contains, tmp_path):
     r = run(name, *args, cwd=tmp_path)
@@ -31,6 +34,8 @@ def test_user_errors_are_one_line(name, args, contains, tmp_path):
 def test_bad_option_is_refused_by_argparse(tmp_path):
     r = run('bicycle_nb_train', '--variant', 'nope', cwd=tmp_path)
     assert r.returncode == 2 and 'invalid choice' in r.stderr and 'Traceback' not in r.stderr
+    r = run('bicycle_nb_train', '--lambda_k', '0.1', cwd=tmp_path)     # no abbreviations: too many lambda_* look alike
+    assert r.returncode == 2 and 'unrecognized arguments: --lambda_k' in r.stderr and 'Traceback' not in r.stderr
 
 def test_killed_run_resumes_and_finishes(tmp_path):
     out = tmp_path/'run'

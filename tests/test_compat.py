@@ -9,6 +9,7 @@ from bicycle_nb.learner import bicycle_learner
 from bicycle_nb.checkpoint import read_checkpoint, load_checkpoint, save_checkpoint, checkpoint_options
 from bicycle_nb.inference import sample
 from bicycle_nb.models import pretrained_shapes
+from bicycle_nb.losses import VARIANTS
 
 DATA = Path(__file__).resolve().parent/'data'
 OLD = DATA/'checkpoint_v1_main_9f9ec5c.pth'
@@ -18,6 +19,7 @@ def test_old_checkpoint_gives_its_outputs():
     m = load_checkpoint(OLD)
     _, recipe = checkpoint_options(read_checkpoint(OLD))
     assert (m.arch.ngf, m.arch.size, recipe.variant, recipe.lambda_mmd, recipe.lambda_kl) == (4, 32, 'bicycle-fast', 10., 0.003)
+    assert recipe.lr == VARIANTS['bicycle-fast'].lr == 1e-3          # version 1 stored no lr: its variant's, not the official default
     nets = read_checkpoint(OLD)['nets']
     for k in ('G', 'E', 'D', 'D2'):                     # every weight loaded where it belongs
         for n, t in getattr(m, k).state_dict().items(): assert torch.equal(t, nets[k][n]), (k, n)

@@ -135,9 +135,11 @@ def test_resume_changes_lr_and_refuses_architecture(runs, tmp_path):
     root = runs[0]
     shutil.copytree(root/'resumed', tmp_path/'r')
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--ngf', '8')
-    one_line_error(r, '--ngf changes the networks or the data')
+    one_line_error(r, 'was trained with --ngf')
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--direction', 'BtoA')
-    one_line_error(r, 'cannot change on resume')
+    one_line_error(r, 'may change on resume')
+    r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--epochs', '0', '--epochs_decay', '1')
+    one_line_error(r, 'a run cannot be shortened')
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--data', str(root/'data') + '/.')   # the same folder, spelt otherwise
     assert r.returncode == 0 and 'all 2 epochs are done; to train longer' in r.stdout, r.stdout + r.stderr
     r = run('bicycle_nb_train', '--out', str(tmp_path/'r'), '--resume', '--epochs', '3', '--lr', '1e-4', '--lambda_L1', '5', '--threads', '1')
