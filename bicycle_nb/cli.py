@@ -167,6 +167,12 @@ class LossCSV(CSVLogger):
     "fastai's `CSVLogger` that appends to an existing log without a second header, and skips resumed-over epochs."
     def before_fit(self):
         f = self.path/self.fname
+        if self.append and f.exists():   # a run killed after an epoch's row but before its checkpoint redoes that epoch: drop the row
+            rows = f.read_text().splitlines()
+            done = getattr(self.learn, 'resume_epoch', 0)
+            keep = rows[:1] + [r for r in rows[1:] if r.split(',', 1)[0].isdigit() and int(r.split(',', 1)[0]) < done]
+            if len(keep) < len(rows):
+                Path(f'{f}.tmp').write_text(''.join(r + '\n' for r in keep)); os.replace(f'{f}.tmp', f)
         fresh = not (self.append and f.exists() and f.stat().st_size)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.file = f.open('a' if self.append else 'w')

@@ -77,7 +77,8 @@ class Recipe(Options):
     lambda_z: float = option(0.5, 'weight of the latent L1 |E(G(A, z)) - z| [--lambda_z]', min=0, resume=True)
     lambda_kl: float = option(0.01, 'weight of the KL of E(B) to N(0, I) [--lambda_kl]', min=0, resume=True)
     lambda_ms: float = option(0., 'weight of the mode-seeking term (beyond the paper)', min=0, resume=True)
-    lambda_mmd: float = option(0., 'weight of prior matching, the MMD of the encoded codes to N(0, I) (beyond the paper; notebook 09)', min=0, resume=True)
+    lambda_mmd: float = option(0., 'weight of prior matching, the MMD of the encoded codes to N(0, I) (beyond the paper; notebook 09)', min=0, resume=True,
+                              needs='bicycle_nb.prior.PriorMatch')
     gan_mode: str = option('lsgan', 'the GAN loss [--gan_mode]', choices=GAN_MODES)
     use_same_D: bool = option(False, 'one discriminator for both flows [--use_same_D]')
     use_E: bool = option(True, 'an encoder; without one the cVAE-GAN flow takes a random z (pix2pix+noise)')

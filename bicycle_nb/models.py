@@ -20,9 +20,9 @@ __all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'option', 'check_option', 'Options'
            'load_shipped', 'pretrained_shapes', 'n_params']
 
 # %% ../nbs/01_models.ipynb #a1c0de02
-def option(default, help, choices=None, min=None, max=None, gt=None, lt=None, resume=False):
-    "One declared option: its `default`, one line of `help`, the values it takes (`choices`; bounds `min`/`max` inclusive, `gt`/`lt` exclusive) and whether it may change when a run resumes."
-    return field(default=default, metadata=dict(help=help, choices=choices, min=min, max=max, gt=gt, lt=lt, resume=resume))
+def option(default, help, choices=None, min=None, max=None, gt=None, lt=None, resume=False, needs=None):
+    "One declared option: its `default`, one line of `help`, the values it takes (`choices`; bounds `min`/`max` inclusive, `gt`/`lt` exclusive) and whether it may change when a run resumes; `needs` names the callback class that trains a nonzero value."
+    return field(default=default, metadata=dict(help=help, choices=choices, min=min, max=max, gt=gt, lt=lt, resume=resume, needs=needs))
 
 def check_option(name, f, v):
     "`v` if it is a value the declared option `f` takes, else a one-line ValueError naming `name`, the value and what it takes."

@@ -244,9 +244,11 @@ class BicycleLearner(Learner):
         bs = getattr(dls.train, 'bs', 2)
         if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
         log = LossLog()
-        if recipe.lambda_mmd > 0 and not any(getattr(cb, 'name', '') == 'prior_match' for cb in L(cbs)):
-            raise ValueError(f'The recipe has lambda_mmd={recipe.lambda_mmd}, a term this learner would not train: add '
-                             'bicycle_nb.prior.PriorMatch() to cbs (bicycle_learner does), or set lambda_mmd=0.')
+        for name, f in Recipe.declared().items():     # a loss weight whose term a callback trains (its declaration `needs` it)
+            need = f.metadata.get('needs')
+            if need and getattr(recipe, name) and not any(need.rsplit('.', 1)[-1] in [c.__name__ for c in type(cb).__mro__] for cb in L(cbs)):
+                raise ValueError(f'The recipe has {name}={getattr(recipe, name)}, a term this learner would not train: add '
+                                 f'{need}() to cbs (bicycle_learner does), or set {name}=0.')
         super().__init__(dls, model, loss_func=bicycle_loss, opt_func=torch_adam(recipe.beta1, fused=recipe.fast_step), lr=recipe.lr,
                          splitter=ge_splitter, metrics=[TermMean(log, n) for n in loss_names(recipe)],
                          cbs=[ifnone(step, BicycleStep()), log, NonFiniteGuard()] + L(cbs), **kwargs)

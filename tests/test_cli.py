@@ -49,6 +49,7 @@ def test_killed_run_resumes_and_finishes(tmp_path):
     p.send_signal(signal.SIGKILL); p.wait()
     first = torch.load(ck, weights_only=True)
     assert first['epoch'] in (1, 2)
+    with open(out/'losses.csv', 'a') as f: f.write(f"{first['epoch']},row of an epoch killed before its checkpoint\n")   # always test that window
     r = run('bicycle_nb_train', '--resume', '--out', str(out), '--threads', '1')
     assert r.returncode == 0, r.stderr
     final = torch.load(ck, weights_only=True)
