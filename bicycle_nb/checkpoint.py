@@ -10,13 +10,15 @@ import numpy as np
 import torch
 from fastcore.all import *
 from fastai.basics import *
+from .data import remedy
 from .models import *
 from .losses import Recipe, VARIANTS
 from .training import *
 from dataclasses import replace
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'save_checkpoint', 'read_checkpoint', 'checkpoint_options', 'load_checkpoint', 'SaveCheckpoint']
+__all__ = ['CKPT_FORMAT', 'save_checkpoint', 'read_checkpoint', 'checkpoint_options', 'RestoreSmoothLoss', 'load_checkpoint',
+           'SaveCheckpoint']
 
 # %% ../nbs/08_checkpoints.ipynb #556ce9b4
 CKPT_FORMAT = 'bicycle_nb.checkpoint'
@@ -55,6 +57,11 @@ def _nets(model): return {k: getattr(model, k) for k in ('G', 'E', 'D', 'D2') if
 
 def _has_state(cb): return callable(getattr(type(cb), 'state_dict', None))   # a callback with state of its own (loss scaler, code bank)
 
+def _smooth_state(learn):
+    "fastai's smoothed training loss (the table's `train_loss`: a debiased running mean), or None before any fit."
+    sl = getattr(getattr(learn, 'recorder', None), 'smooth_loss', None)
+    return dict(count=sl.count, val=sl.val.detach().cpu().as_subclass(torch.Tensor)) if sl is not None and hasattr(sl, 'count') else None
+
 def save_checkpoint(learn, path, epoch=None):
     "Write `learn`'s networks, optimisers, architecture, recipe, callbacks' states and random states to `path`, atomically."
     step = learn.bicycle_step
@@ -62,20 +69,27 @@ def save_checkpoint(learn, path, epoch=None):
                 nets={k: n.state_dict() for k, n in _nets(learn.model).items()},
                 opt=dict(GE=learn.opt.state_dict() if learn.opt is not None else None,
                          D=step.opt_D.state_dict() if step.opt_D else None, D2=step.opt_D2.state_dict() if step.opt_D2 else None),
-                cbs={cb.name: cb.state_dict() for cb in learn.cbs if _has_state(cb)},
+                cbs={cb.name: cb.state_dict() for cb in learn.cbs if _has_state(cb)}, smooth_loss=_smooth_state(learn),
                 epoch=ifnone(epoch, getattr(learn, 'epoch', -1) + 1), step=step.n_steps, rng=_rng_state(learn.dls))
     return _atomic_save(ckpt, path)
 
-def read_checkpoint(path):
-    "The checkpoint dict at `path`, with a clear error for missing, truncated or foreign files."
+def read_checkpoint(path, shipped_ok=False):
+    "The checkpoint dict at `path` (with `shipped_ok`, a shipped model's dict too), with a clear error for missing, truncated or foreign files."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}.")
+    if path.is_dir():
+        inside = ' (it holds checkpoint.pth: give that file)' if (path/'checkpoint.pth').exists() else ''
+        raise ValueError(f"{path} is a folder, not a checkpoint file{inside}.")
+    official = remedy('load_official(G_path, E_path)', '--G and --E')
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}): the file is truncated or not a bicycle_nb checkpoint. "
-                         f"Use an earlier checkpoint, or load_official for official .pth files.") from None
-    if not isinstance(ckpt, dict) or ckpt.get('format') != CKPT_FORMAT:
-        raise ValueError(f"{path} is not a bicycle_nb checkpoint (for the official G/E .pth files use load_official).")
+                         f"Use an earlier checkpoint, or {official} for official .pth files.") from None
+    if isinstance(ckpt, dict) and ckpt.get('format') == SHIPPED_FORMAT and not shipped_ok:
+        raise ValueError(f"{path} is a shipped model (G and E only), not a training checkpoint: it samples but cannot resume training. "
+                         + remedy("Load it with load_shipped(path), or pretrained_shapes() for the one in the package.", "Sample it with --checkpoint shapes (the one in the package) or --checkpoint FILE."))
+    if not isinstance(ckpt, dict) or ckpt.get('format') not in (CKPT_FORMAT, SHIPPED_FORMAT):
+        raise ValueError(f"{path} is not a bicycle_nb checkpoint (for the official G/E .pth files use {official}).")
     return ckpt
 
 def checkpoint_options(ckpt):
@@ -106,9 +120,20 @@ def _check_nets(path, ckpt, recipe, learn):
     for k in fresh: print(f"{path} has no {k} (a {recipe.variant!r} checkpoint): this learner's {k} starts fresh.")
     return fresh
 
+class RestoreSmoothLoss(Callback):
+    "Once, at the next fit: give fastai's smoothed loss the `state` a checkpoint saved (its `Recorder` resets it in `before_fit`)."
+    order = Recorder.order + 1
+    def __init__(self, state): self.state = state
+    def before_fit(self):
+        sl = self.recorder.smooth_loss
+        sl.count, sl.val = self.state['count'], self.state['val'].to(getattr(self.dls, 'device', None) or 'cpu')
+        self.learn.remove_cb(self)
+
 def load_checkpoint(path, learn=None, with_opt=True):
-    "Restore `learn` from `path` (networks, optimisers, callbacks' states, random states) or, without `learn`, return the model in eval mode."
-    ckpt = read_checkpoint(path)
+    """Restore `learn` from `path` (networks, optimisers, callbacks' states, smoothed loss, random states) or, without `learn`,
+    return the model in eval mode (a shipped model's file, such as `shipped_path()`, loads too)."""
+    ckpt = read_checkpoint(path, shipped_ok=learn is None)
+    if ckpt.get('format') == SHIPPED_FORMAT: return load_shipped(path)     # a small file: read again by its own loader
     arch, recipe = checkpoint_options(ckpt)
     if learn is None:
         nets = ckpt['nets']
@@ -135,6 +160,7 @@ def load_checkpoint(path, learn=None, with_opt=True):
         states = _cb_states(ckpt)
         for cb in learn.cbs:
             if _has_state(cb) and cb.name in states: cb.load_state_dict(states[cb.name])
+        if ckpt.get('smooth_loss'): learn.add_cb(RestoreSmoothLoss(ckpt['smooth_loss']))
         _set_rng_state(ckpt['rng'], learn.dls)
     learn.resume_epoch = ckpt['epoch']
     return learn

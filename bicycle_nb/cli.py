@@ -14,49 +14,107 @@ import matplotlib
 from fastcore.all import *
 from fastai.basics import Callback, Metric, rank_distrib
 from fastai.callback.progress import CSVLogger, ProgressCallback
-from fastprogress.fastprogress import format_time
+from fastprogress.fastprogress import format_time, progress_bar
 from dataclasses import dataclass
-from .data import make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair
-from .models import Arch, Options, option
-from .losses import Recipe, VARIANTS
+from .data import make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair, remedy, opt, on_command_line, _check_loader_args
+from .models import Arch, Options, option, pretrained_shapes
+from .losses import Recipe, VARIANTS, recipe_for
 from .training import FlatLinLR, NonFiniteLossError
-from .inference import sample, encode, save_grid, load_image, load_input, to_pil, latent_walk, save_gif
+from .inference import sample, encode, save_grid, load_image, load_input, to_pil, latent_walk, save_gif, multimodal_grid, grid_image, _draw_z
 from .checkpoint import load_checkpoint, read_checkpoint, checkpoint_options, SaveCheckpoint
-from .learner import bicycle_learner
+from .learner import bicycle_learner, check_combination
 from .official import load_official
 from .distributed import init_distributed, DataParallelBicycle
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'CLI_DEFAULTS', 'RUN_ONLY', 'RESUMABLE', 'friendly_errors', 'shapes_main', 'parse_size', 'Run',
-           'SaveEpochArtifacts', 'write_steps', 'read_steps', 'RunETA', 'PlainTable', 'LossCSV', 'plot_losses',
-           'changed_keys', 'train_main', 'sample_main']
+__all__ = ['USER_ERRORS', 'CLI_DEFAULTS', 'RUN_ONLY', 'RESUMABLE', 'GRID_ROWS', 'CHUNK', 'friendly_errors', 'parse_size',
+           'parse_load_size', 'Shapes', 'shapes_main', 'Run', 'SaveEpochArtifacts', 'write_steps', 'read_steps',
+           'RunETA', 'PlainTable', 'LossCSV', 'plot_losses', 'changed_keys', 'train_main', 'Sample', 'write_samples',
+           'sample_main']
 
 # %% ../nbs/15_cli.ipynb #d985e5c0
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, TypeError, NonFiniteLossError)
 
 def friendly_errors(prog, main, argv=None):
-    "Run `main(argv)`; print user errors as one line `prog: error: ...` and exit non-zero without a traceback."
-    try: main(argv)   # console scripts exit with sys.exit(<return value>): return None for status 0
+    "Run `main(argv)` `on_command_line` (errors name command-line fixes); print user errors as one line `prog: error: ...` and exit 2, without a traceback."
+    try:
+        with on_command_line(): main(argv)   # console scripts exit with sys.exit(<return value>): return None for status 0
     except KeyboardInterrupt:
         print(f'{prog}: interrupted; the last complete checkpoint (if any) is intact.', file=sys.stderr); sys.exit(130)
     except USER_ERRORS as e:
         print(f'{prog}: error: {e}', file=sys.stderr); sys.exit(2)
 
+class _OneLineParser(argparse.ArgumentParser):
+    "argparse, but a refused option prints one line (`prog: error: ...`), like every other user error, instead of the usage block."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message} (--help lists the options)\n')
+
 def _parser(prog, description):
     "An argparse parser whose --help shows every option's default."
-    return argparse.ArgumentParser(prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False,
-                                   epilog='Names in [brackets] are the official code\'s names for the same options.')
+    return _OneLineParser(prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False,
+                          epilog='Names in [brackets] are the official code\'s names for the same options.')
+
+def _ints(s):
+    try: return [int(v) for v in str(s).replace('x', ',').split(',')]
+    except ValueError: raise argparse.ArgumentTypeError(f"expected an int or H,W (such as 256,512), got {s!r}") from None
+
+def parse_size(s):
+    "A `--size` value: '64' (square) or 'H,W' / 'HxW' such as '256,512', as an int or (H, W), checked by `as_hw`."
+    parts = _ints(s)
+    try: return norm_size(parts[0] if len(parts) == 1 else tuple(parts))
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+
+def parse_load_size(s):
+    "A `--load_size` value: any positive int or H,W (the official 286 or 143 too); that it is >= --size is checked with the data."
+    parts = _ints(s)
+    if len(parts) not in (1, 2) or min(parts) < 1: raise argparse.ArgumentTypeError(f"expected a positive int or H,W, got {s!r}")
+    return parts[0] if len(parts) == 1 or parts[0] == parts[1] else tuple(parts)
+
+def _flag(name, default):
+    "The command-line flag of a declared boolean option: --no_NAME when it is on by default, --NAME when off."
+    return f'--no_{name}' if default else f'--{name}'
+
+CLI_DEFAULTS = dict(variant='bicycle-fast', size=64, ngf=16, nef=16, ndf=16)   # the laptop demo: multimodal within minutes on a CPU
+_TYPES = dict(size=parse_size, load_size=parse_load_size)
+
+def _add_options(p, decl, none_default=False, skip=()):
+    "One command-line option per declared option of `decl` (but `skip`): name, type, choices and help from the declaration."
+    for name, f in decl.declared().items():
+        if name in skip: continue
+        default = None if none_default else CLI_DEFAULTS.get(name, f.default)
+        m, help = f.metadata, f.metadata['help']
+        if f.default is True or f.default is False:      # the official style: --no_dropout, --conditional_D
+            flag = _flag(name, f.default)
+            if f.default: help = f'switch off: {help}'
+            p.add_argument(flag, dest=name, action='store_false' if f.default else 'store_true', default=default, help=help)
+        else:
+            typ = _TYPES.get(name) or {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)   # the declared type
+            p.add_argument(f'--{name}', type=typ, default=default, choices=m.get('choices'), help=help)
+
+def _given_defaults(a, decl):
+    "The names of `decl`'s options given on the command line (parsed with `none_default`); the others set to their defaults."
+    given = {k for k in decl.declared() if getattr(a, k, None) is not None}
+    for k, f in decl.declared().items():
+        if getattr(a, k, None) is None: setattr(a, k, f.default)
+    return given
 
 # %% ../nbs/15_cli.ipynb #1ebb8d6b
+@dataclass
+class Shapes(Options):
+    "The options of `bicycle_nb_shapes` (besides the folder to write)."
+    n_train: int = option(2000, 'training pairs', min=1)
+    n_valid: int = option(100, 'validation pairs (0: no val/ folder)', min=0)
+    size: int = option(64, 'side of each (square) half, in pixels', min=16)
+    seed: int = option(0, 'seed: same seed, same bytes', min=0)
+
 def _shapes_parser():
     p = _parser('bicycle_nb_shapes', 'Write the multimodal shapes dataset (pix2pix layout) to a folder.')
     p.add_argument('path', help='folder to write (path/train, path/val, modes.csv)')
-    p.add_argument('--n_train', type=int, default=2000, help='training pairs'); p.add_argument('--n_valid', type=int, default=100, help='validation pairs')
-    p.add_argument('--size', type=int, default=64, help='side of each (square) half, >= 16'); p.add_argument('--seed', type=int, default=0, help='seed: same seed, same bytes')
+    _add_options(p, Shapes)
     return p
 
 def _shapes(argv=None):
     a = _shapes_parser().parse_args(argv)
+    Shapes(**Shapes.pick(vars(a)))
     path = make_shapes(a.path, n_train=a.n_train, n_valid=a.n_valid, size=a.size, seed=a.seed, progress=None if sys.stdout.isatty() else False)
     print(f'shapes dataset in {path} ({a.n_train} train, {a.n_valid} val, {a.size}px)')
     return path
@@ -66,13 +124,6 @@ def shapes_main(argv=None):
     return friendly_errors('bicycle_nb_shapes', _shapes, argv)
 
 # %% ../nbs/15_cli.ipynb #ab3d2af0
-def parse_size(s):
-    "A `--size` value: '64' (square) or 'H,W' / 'HxW' such as '256,512', as an int or (H, W), checked by `as_hw`."
-    try: parts = [int(v) for v in str(s).replace('x', ',').split(',')]
-    except ValueError: raise argparse.ArgumentTypeError(f"expected an int or H,W (such as 256,512), got {s!r}") from None
-    try: return norm_size(parts[0] if len(parts) == 1 else tuple(parts))
-    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
-
 @dataclass
 class Run(Options):
     "The options of a training run itself: data, output, length, batch, seed (the command line's own declaration)."
@@ -88,27 +139,7 @@ class Run(Options):
     threads: int = option(None, 'torch CPU threads; None: torch decides', min=1)
     resume: bool = option(False, "continue (or, with more --epochs, extend) the run in --out; options not given keep the run's values")
 
-def _flag(name, default):
-    "The command-line flag of a declared boolean option: --no_NAME when it is on by default, --NAME when off."
-    return f'--no_{name}' if default else f'--{name}'
-
-CLI_DEFAULTS = dict(variant='bicycle-fast', size=64, ngf=16, nef=16, ndf=16)   # the laptop demo: multimodal within minutes on a CPU
 RUN_ONLY = ('out', 'resume', 'threads')                                       # how this process runs, not part of the run's options
-_TYPES = dict(size=parse_size, load_size=parse_size)
-
-def _add_options(p, decl, none_default=False, skip=()):
-    "One command-line option per declared option of `decl` (but `skip`): name, type, choices and help from the declaration."
-    for name, f in decl.declared().items():
-        if name in skip: continue
-        default = None if none_default else CLI_DEFAULTS.get(name, f.default)
-        m, help = f.metadata, f.metadata['help']
-        if f.default is True or f.default is False:      # the official style: --no_dropout, --conditional_D
-            flag = _flag(name, f.default)
-            if f.default: help = f'switch off: {help}'
-            p.add_argument(flag, dest=name, action='store_false' if f.default else 'store_true', default=default, help=help)
-        else:
-            typ = _TYPES.get(name) or {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)   # the declared type
-            p.add_argument(f'--{name}', type=typ, default=default, choices=m.get('choices'), help=help)
 
 def _train_parser():
     p = _parser('bicycle_nb_train', 'Train BicycleGAN (or a paper variant) and write checkpoints and sample grids.')
@@ -260,6 +291,9 @@ def _train(argv=None):
         a = argparse.Namespace(**{**opts, 'resume': True, 'out': a.out, 'threads': a.threads})
     elif (out/'checkpoint.pth').exists():
         raise FileExistsError(f'{out} already holds a run: use --resume to continue it (or extend it with more --epochs), or choose another --out.')
+    # every option and combination checked before anything is written (the shapes data, the run folder)
+    _check_loader_args(a.size, a.bs, a.load_size, a.direction, a.input_nc, a.output_nc)
+    check_combination(Arch(**Arch.pick(vars(a))), recipe_for(a.variant, **{k: getattr(a, k) for k in Recipe.declared() if k != 'variant'}))
     parallel = int(os.environ.get('WORLD_SIZE', 1)) > 1     # launched by torchrun / accelerate launch: notebook 14
     if parallel: rank, _ = init_distributed()
     if a.data is None:
@@ -322,26 +356,52 @@ def train_main(argv=None):
     return friendly_errors('bicycle_nb_train', _train, argv)
 
 # %% ../nbs/15_cli.ipynb #3fbe0488
+@dataclass
+class Sample(Options):
+    "The options of `bicycle_nb_sample` (besides its inputs)."
+    checkpoint: str = option(None, "a bicycle_nb checkpoint.pth (it knows its size, channels and direction), a shipped model's file, "
+                                   "or 'shapes': the model shipped with the package")
+    G: str = option(None, 'official generator .pth (latest_net_G.pth)')
+    E: str = option(None, 'official encoder .pth (for --encode and the encoded column of --pairs)')
+    input_nc: int = option(None, 'input channels of official weights (edges2shoes: 1); None: 3', choices=(1, 3))
+    nz: int = option(None, 'latent size of official weights; None: 8', min=1)
+    pairs: bool = option(False, 'inputs are A|B pairs (split at w/2): add ground truth and encoded columns')
+    direction: str = option(None, "with --pairs, which half is the input; None: the checkpoint's (official weights: AtoB)", choices=('AtoB', 'BtoA'))
+    n: int = option(10, 'samples per input, each written as it is made (any number fits in memory)', min=1)
+    sync: bool = option(False, 'the same n latent codes for every input')
+    encode: str = option(None, "the code of this reference image (an output-side image) instead of random codes: one output per input")
+    seed: int = option(0, 'seed of the latent codes (and of --gif\'s walk)', min=0)
+    gif: bool = option(False, 'also a latent-walk GIF per input')
+    grid: int = option(10, f'grid.png shows the first GRID samples of each of the first 16 inputs; 0: no grid', min=0, max=50)
+    out: str = option('bicycle_samples', 'output folder: NAME_00.png ... per input, grid.png')
+
+GRID_ROWS, CHUNK = 16, 64     # inputs in grid.png at most; codes generated (and held) at once
+
 def _sample_parser():
-    p = _parser('bicycle_nb_sample', 'Sample many outputs per input from a checkpoint or official weights.')
+    p = _parser('bicycle_nb_sample', 'Sample many outputs per input from a checkpoint, the shipped model or official weights.')
     p.add_argument('inputs', help='an input image, or a folder of them (read in sorted order)')
-    p.add_argument('--checkpoint', default=None, help='a bicycle_nb checkpoint.pth (it knows its size, channels and direction)')
-    p.add_argument('--G', default=None, help='official generator .pth'); p.add_argument('--E', default=None, help='official encoder .pth')
-    p.add_argument('--input_nc', type=int, default=None, help='input channels of official weights (edges2shoes: 1); None: 3')
-    p.add_argument('--nz', type=int, default=None, help='latent size of official weights; None: 8')
-    p.add_argument('--pairs', action='store_true', help='inputs are A|B pairs (split at w/2): add ground truth and encoded columns')
-    p.add_argument('--direction', default=None, choices=['AtoB', 'BtoA'], help="with --pairs, which half is the input; None: the checkpoint's (official weights: AtoB)")
-    p.add_argument('--n', type=int, default=10, help='samples per input')
-    p.add_argument('--sync', action='store_true', help='the same n latent codes for every input')
-    p.add_argument('--encode', default=None, metavar='REF', help='use the latent code of this reference image (an output-side image)')
-    p.add_argument('--seed', type=int, default=0, help='seed of the latent codes')
-    p.add_argument('--gif', action='store_true', help='also a latent-walk GIF per input')
-    p.add_argument('--out', default='bicycle_samples', help='output folder: NAME_00.png ... per input, grid.png')
+    _add_options(p, Sample, none_default=True)
     return p
 
-def _load_model(a):
+def _sample_options(argv):
+    "The parsed options, each checked against `Sample` and against the others: nothing given is silently ignored."
+    a = _sample_parser().parse_args(argv)
+    given = _given_defaults(a, Sample)
+    Sample(**Sample.pick(vars(a)))
     if (a.checkpoint is None) == (a.G is None):
-        raise ValueError('give either --checkpoint (a bicycle_nb checkpoint) or --G (official weights), not both or neither.')
+        raise ValueError('give either --checkpoint (a bicycle_nb checkpoint, or shapes for the shipped model) or --G (official weights), not both or neither.')
+    official = sorted(given & {'E', 'input_nc', 'nz'})
+    if a.checkpoint and official:
+        raise ValueError(f"{', '.join('--' + k for k in official)} describe official weights (--G); a checkpoint knows its own: drop {'it' if len(official) == 1 else 'them'}.")
+    if a.direction and not a.pairs: raise ValueError('--direction chooses the input half of A|B pairs: give it with --pairs.')
+    if a.encode and given & {'n', 'sync'}:
+        raise ValueError("--encode REF gives each input one output, from the reference's code: --n and --sync do not apply. Drop them, or drop --encode for random codes.")
+    if a.encode and 'seed' in given and not a.gif:
+        raise ValueError("--encode REF uses the reference's code, not random ones: --seed does not apply (it seeds only --gif's walk). Drop it.")
+    return a
+
+def _load_model(a):
+    if a.checkpoint == 'shapes': return pretrained_shapes()
     if a.checkpoint: return load_checkpoint(a.checkpoint)
     cfg = {k: v for k, v in (('input_nc', a.input_nc), ('nz', a.nz)) if v is not None}
     return load_official(a.G, a.E, **cfg)
@@ -362,25 +422,38 @@ def _inputs(path, model, pairs, direction=None):
         else: As.append(load_image(f, G.size, G.input_nc))
     return files, torch.cat(As), (torch.cat(Bs) if pairs else None)
 
+def write_samples(model, files, A, z, out, keep=0):
+    """Generate the outputs of inputs `A` [N, C, H, W] for codes `z` [N, n, nz], `CHUNK` codes at a time, and write each as
+    out/STEM_KK.png as it comes (memory bounded by one chunk, whatever n). Returns the first `keep` outputs of the first
+    `GRID_ROWS` inputs [rows, keep, C, H, W] for a grid (None if `keep` is 0)."""
+    n = z.size(1); width = max(2, len(str(n - 1)))
+    jobs = [(i, j) for i in range(len(files)) for j in range(0, n, CHUNK)]
+    rows = [[] for _ in range(min(len(files), GRID_ROWS))]
+    for i, j in (progress_bar(jobs, leave=False) if sys.stdout.isatty() and len(jobs) > 4 else jobs):   # a bar on a terminal only
+        outs = sample(model, A[i:i + 1], n=min(CHUNK, n - j), z=z[i:i + 1, j:j + CHUNK])[0]
+        for k, im in enumerate(outs): to_pil(im).save(out/f'{Path(files[i]).stem}_{j + k:0{width}d}.png')
+        if i < GRID_ROWS and j < keep: rows[i].append(outs[:keep - j].cpu())
+    return torch.stack([torch.cat(r) for r in rows]) if keep else None
+
 def _sample(argv=None):
     matplotlib.use('Agg')
-    a = _sample_parser().parse_args(argv)
-    if a.n < 1: raise ValueError(f'--n must be >= 1, got {a.n}.')
+    a = _sample_options(argv)
     model = _load_model(a)
-    if a.direction and not a.pairs: raise ValueError('--direction chooses the input half of A|B pairs: give it with --pairs.')
     files, A, B = _inputs(a.inputs, model, a.pairs, a.direction)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    if a.encode:
-        z = encode(model, load_input(model, a.encode, 'B'))   # an A|B file gives its target half
-        outs = sample(model, A, n=1, z=z.expand(A.size(0), -1)[:, None])
-    else: outs = sample(model, A, n=a.n, sync=a.sync, seed=a.seed)
-    for f, row in zip(files, outs):
-        for i, im in enumerate(row): to_pil(im).save(out/f'{Path(f).stem}_{i:02d}.png')
-    if not a.encode: save_grid(model, A, out/'grid.png', B=B, n=a.n, seed=a.seed, sync=a.sync)
+    N = len(files)
+    if a.encode: z = encode(model, load_input(model, a.encode, 'B'))[None].expand(N, 1, -1)   # an A|B file gives its target half
+    else: z = _draw_z(model, N, a.n, sync=a.sync, seed=a.seed)
+    n = z.size(1); keep = min(a.grid, n)
+    kept = write_samples(model, files, A, z, out, keep)
+    if keep:
+        grid, _ = multimodal_grid(model, A[:GRID_ROWS], None if B is None else B[:GRID_ROWS], samples=kept)
+        grid_image(grid).save(out/'grid.png')
+        if N > GRID_ROWS or n > keep: print(f'grid.png shows {min(N, GRID_ROWS)} of {N} inputs and {keep} of {n} outputs each; every output is a file.')
     if a.gif:
         g = torch.Generator().manual_seed(a.seed)
         for f, x in zip(files, A): save_gif(latent_walk(model, x[None], torch.randn(4, model.nz, generator=g)), out/f'{Path(f).stem}_walk.gif')
-    print(f'{outs.shape[0] * outs.shape[1]} images in {out}')
+    print(f'{N * n} images in {out}')
     return out
 
 def sample_main(argv=None):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #5a552284
 from __future__ import annotations
-import csv, json, math, shutil, tempfile
+import contextlib, contextvars, csv, json, math, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,8 +15,9 @@ from fastai.vision.all import *
 
 # %% auto #0
 __all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'IMAGE_MODES', 'MIN_SIDE', 'random_shapes', 'draw_pair', 'classify_mode',
-           'classify_modes', 'make_shapes', 'read_modes', 'check_mode', 'to_8bit', 'open_image', 'as_hw', 'norm_size',
-           'aspect_off', 'split_pair', 'check_pairs', 'PairHalf', 'pair_transforms', 'aligned_dls']
+           'classify_modes', 'make_shapes', 'read_modes', 'on_command_line', 'remedy', 'opt', 'check_mode', 'to_8bit',
+           'open_image', 'as_hw', 'norm_size', 'aspect_off', 'split_pair', 'check_pairs', 'PairHalf', 'pair_transforms',
+           'aligned_dls']
 
 # %% ../nbs/00_data.ipynb #f6f17975
 PALETTE = np.array([
@@ -144,6 +145,24 @@ def read_modes(path):
         raise FileNotFoundError(f"{path} has no modes.csv: only datasets written by make_shapes carry ground-truth modes.")
     with open(path/'modes.csv') as f: return {f"{r['split']}/{r['file']}": int(r['mode']) for r in csv.DictReader(f)}
 
+# %% ../nbs/00_data.ipynb #e7a11c02
+_ON_CLI = contextvars.ContextVar('bicycle_nb_on_cli', default=False)
+
+@contextlib.contextmanager
+def on_command_line():
+    "Inside this block, errors name command-line fixes (the console scripts run their work in it)."
+    token = _ON_CLI.set(True)
+    try: yield
+    finally: _ON_CLI.reset(token)
+
+def remedy(python, cli):
+    "The fix an error names: `python` in Python, `cli` on the command line (`on_command_line`)."
+    return cli if _ON_CLI.get() else python
+
+def opt(name):
+    "Option `name` as the user writes it: `name` in Python, `--name` on the command line."
+    return remedy(name, f'--{name}')
+
 # %% ../nbs/00_data.ipynb #a16b0002
 _PLAIN_MODES = ('1', 'L', 'P', 'RGB', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')
 _ALPHA_MODES = ('RGBA', 'RGBa', 'LA', 'La', 'PA')
@@ -170,6 +189,7 @@ def to_8bit(im, mode='RGB', name='image'):
 
 def open_image(fn, mode='RGB'):
     "The image file `fn` as an 8-bit PIL image in `mode` ('RGB' or 'L') by `to_8bit`; unreadable files and modes get a one-line error naming `fn`."
+    if Path(fn).is_dir(): raise ValueError(f"{fn} is a folder, not an image file: give one of the images in it.")
     try:
         with Image.open(fn) as im: im.load(); return to_8bit(im, mode, name=str(fn))
     except (UnidentifiedImageError, OSError) as e:
@@ -232,7 +252,8 @@ def _split_files(path, split):
     "The image files of `path/split`, or a one-line error that names the folders that are there and the option to use."
     path, folder = Path(path), Path(path)/split
     if not path.is_dir():
-        raise FileNotFoundError(f"Dataset folder {path} does not exist. Point aligned_dls at a pix2pix-style folder, or make one with make_shapes('{path}').")
+        raise FileNotFoundError(f"Dataset folder {path} does not exist. " + remedy(f"Point aligned_dls at a pix2pix-style folder, or make one with make_shapes('{path}').",
+                                f"Give --data a pix2pix-style folder, leave --data out to train on generated shapes, or make a folder with bicycle_nb_shapes {path}."))
     if not folder.is_dir():
         have = _folders(path)
         if split == 'train' and {'trainA', 'trainB'} <= set(have):
@@ -243,8 +264,9 @@ def _split_files(path, split):
             raise FileNotFoundError(f"{path} has no 'train' folder (it has: {', '.join(have) or 'no folders'}). A pix2pix dataset is "
                                     f"{path}/train/ with A|B images side by side, and optionally {path}/val/ for validation.")
         other = [h for h in have if h != 'train']
-        hint = f"name it with valid='{other[0]}' (CLI: --valid {other[0]}), or" if other else 'use'
-        raise FileNotFoundError(f"{path} has no '{split}' folder (it has: {', '.join(have) or 'no folders'}): {hint} valid=None to train without validation (CLI: --valid none).")
+        hint = f"name it with {remedy(f'valid={other[0]!r}', f'--valid {other[0]}')}, or" if other else 'use'
+        raise FileNotFoundError(f"{path} has no '{split}' folder (it has: {', '.join(have) or 'no folders'}): {hint} "
+                                f"{remedy('valid=None', '--valid none')} to train without validation.")
     files = get_image_files(folder).sorted()
     if not files: raise FileNotFoundError(f"{folder} contains no images (.png, .jpg, ...). Each image should hold A and B side by side.")
     return files

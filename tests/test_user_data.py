@@ -111,6 +111,10 @@ def test_run_record_continues(runs):
     root, straight, first, resumed = runs
     rows = (root/'resumed'/'losses.csv').read_text().strip().splitlines()
     assert [r.split(',')[0] for r in rows] == ['epoch', '0', '1']
+    straight = (root/'straight'/'losses.csv').read_text().strip().splitlines()
+    head = rows[0].split(',')
+    assert head[-2:] == ['run_left', 'time'] and 'train_loss' in head
+    assert [r.split(',')[:-2] for r in rows] == [r.split(',')[:-2] for r in straight]   # every logged figure, train_loss (smoothed) too
     assert (root/'resumed'/'steps.csv').read_text() == (root/'straight'/'steps.csv').read_text()
     table = [l.split()[0] for l in resumed.stdout.splitlines() if l[:1].isdigit()]
     assert table == ['1'], resumed.stdout                                     # no empty row for epoch 0
@@ -186,7 +190,7 @@ def test_sampler_split_rule_and_pair_hint(tmp_path):
     one_line_error(run('bicycle_nb_sample', str(tmp_path/'sketch.png'), '--checkpoint', str(tmp_path/'c.pth'), '--pairs', '--out', str(tmp_path/'o')),
                    'sketch.png is 32x32 and cannot be an A|B pair')
     one_line_error(run('bicycle_nb_sample', str(tmp_path/'pair.png'), '--checkpoint', str(tmp_path/'c.pth'), '--out', str(tmp_path/'o')),
-                   'looks like an A|B pair, so pass --pairs')
+                   'looks like an A|B pair: pass --pairs.')
     one_line_error(run('bicycle_nb_sample', str(tmp_path/'pair.png'), '--checkpoint', str(tmp_path/'c.pth'), '--direction', 'BtoA', '--out', str(tmp_path/'o')),
                    'give it with --pairs')
 
@@ -197,7 +201,7 @@ def test_layout_messages_name_real_folders_and_options(tmp_path):
     one_line_error(run('bicycle_nb_train', '--data', str(tmp_path/'u'), '--out', str(tmp_path/'r')), 'unpaired CycleGAN layout')
     write_pairs(tmp_path/'t'/'train'); write_pairs(tmp_path/'t'/'test')
     one_line_error(run('bicycle_nb_train', '--data', str(tmp_path/'t'), '--valid', 'val', '--out', str(tmp_path/'r')),
-                   "has no 'val' folder (it has: test, train): name it with valid='test' (CLI: --valid test)")
+                   "has no 'val' folder (it has: test, train): name it with --valid test, or --valid none")
     one_line_error(run('bicycle_nb_train', '--data', str(tmp_path/'t'/'train'), '--out', str(tmp_path/'r')), "has no 'train' folder (it has: no folders)")
 
 # 7-8. fastai entry points; other variants' checkpoints ---------------------------------------------------

@@ -1,0 +1,186 @@
+"""Issue 27: every input checked at the door. One test per kind of report: ranges (every option of every command,
+walked with an out-of-range value), the command line and Python accepting the same things, nothing given silently
+ignored, degenerate sizes (metrics, sampling thousands), advice that works where the user is, and resume restoring
+the logged smoothed loss (in test_user_data's resume tests)."""
+import contextlib, io, json
+from pathlib import Path
+import numpy as np, pytest, torch
+from PIL import Image
+import bicycle_nb.cli as cli
+from bicycle_nb.cli import train_main, sample_main, shapes_main, Run, Sample, Shapes
+from bicycle_nb.models import Arch, shipped_path, pretrained_shapes
+from bicycle_nb.losses import Recipe
+from bicycle_nb.data import aligned_dls, make_shapes, on_command_line, open_image
+
+def call(main, argv):
+    "(exit status, stderr) of a console script's main, run in this process."
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try: main(argv); code = 0
+        except SystemExit as e: code = e.code
+    return code, err.getvalue().strip()
+
+def refused(main, argv, *contains):
+    code, err = call(main, argv)
+    assert code == 2 and 'Traceback' not in err and len(err.splitlines()) == 1, (argv, code, err)
+    for c in contains: assert c in err, (argv, err)
+    return err
+
+# 1. ranges: every declared option of every command, with a value it does not take ---------------------------
+
+def bad_value(f):
+    "A value outside what the declared option `f` takes, as typed on the command line (None: a free-form option)."
+    m = f.metadata
+    if m['choices']: return 'nope' if isinstance(m['choices'][0], str) else '2'
+    num = str(f.type).split('|')[0].strip()
+    if num not in ('int', 'float'): return None
+    if m['gt'] is not None: return str(m['gt'])
+    if m['lt'] is not None: return str(m['lt'])
+    if m['min'] is not None: return str(m['min'] - 1)
+    if m['max'] is not None: return str(m['max'] + 1)
+    return None
+
+def walk(decl, skip=()):
+    return [(name, bad_value(f)) for name, f in decl.declared().items()
+            if name not in skip and not isinstance(f.default, bool) and bad_value(f) is not None]
+
+TRAIN_BASE = ['--n_train', '4', '--epochs', '0', '--epochs_decay', '1', '--size', '32', '--bs', '2', '--ngf', '4', '--nef', '4', '--ndf', '4']
+
+@pytest.mark.parametrize('name,value', walk(Run) + walk(Arch, skip=('size', 'input_nc', 'output_nc', 'direction')) + walk(Recipe, skip=('variant',)))
+def test_every_train_option_out_of_range_is_one_line(tmp_path, name, value):
+    out = tmp_path/'run'
+    refused(train_main, TRAIN_BASE + ['--out', str(out), f'--{name}', value], f'--{name}')
+    assert not out.exists()                                  # refused before anything is written
+
+@pytest.mark.parametrize('name,value', [('size', '48'), ('size', '0'), ('load_size', '0'), ('load_size', '16'), ('input_nc', '2'),
+                                        ('direction', 'up'), ('variant', 'bicyle'), ('bs', '3'), ('lambda_kl', 'nan'), ('lr', 'inf')])
+def test_train_values_of_other_kinds(tmp_path, name, value):
+    out = tmp_path/'run'
+    refused(train_main, TRAIN_BASE + ['--out', str(out), f'--{name}', value], name)
+    assert not out.exists()
+
+@pytest.mark.parametrize('name,value', walk(Sample))
+def test_every_sample_option_out_of_range_is_one_line(tmp_path, name, value):
+    Image.new('RGB', (64, 64), 'white').save(tmp_path/'a.png')
+    refused(sample_main, [str(tmp_path/'a.png'), '--checkpoint', 'shapes', '--out', str(tmp_path/'o'), f'--{name}', value], f'--{name}')
+
+@pytest.mark.parametrize('name,value', walk(Shapes))
+def test_every_shapes_option_out_of_range_is_one_line(tmp_path, name, value):
+    refused(shapes_main, [str(tmp_path/'s'), f'--{name}', value], f'--{name}')
+    assert not (tmp_path/'s').exists()
+
+def test_the_walk_covers_the_numbers():
+    "The walk above is not empty by accident: the bounded options it must reach."
+    names = {n for n, _ in walk(Run) + walk(Arch) + walk(Recipe) + walk(Sample) + walk(Shapes)}
+    assert {'bs', 'epochs', 'threads', 'seed', 'ngf', 'nz', 'num_Ds', 'lambda_kl', 'lambda_mmd', 'lr', 'beta1', 'n', 'grid', 'n_valid'} <= names
+
+def test_a_negative_weight_never_reaches_options_json(tmp_path):
+    refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'r'), '--lambda_z', '-0.5'], '--lambda_z must be >= 0')
+    assert not (tmp_path/'r'/'options.json').exists()
+
+# 2. the command line and Python accept the same things --------------------------------------------------------
+
+def test_official_load_size_from_the_command_line(tmp_path):
+    "--load_size is any size >= --size (the official 286 -> 256 and 143 -> 128 crops), as aligned_dls(load_size=...) takes."
+    test = cli._train_parser().parse_args(['--size', '256', '--load_size', '286'])
+    assert (test.size, test.load_size) == (256, 286)
+    assert cli._train_parser().parse_args(['--size', '128', '--load_size', '143,150']).load_size == (143, 150)
+    data = make_shapes(tmp_path/'d', n_train=4, n_valid=2, size=36)
+    assert aligned_dls(data, size=32, bs=2, load_size=35).one_batch()[0].shape[-1] == 32
+    code, err = call(train_main, ['--data', str(data), '--load_size', '35', '--out', str(tmp_path/'r'), '--epochs', '1', '--epochs_decay', '0',
+                                  '--size', '32', '--bs', '2', '--ngf', '4', '--nef', '4', '--ndf', '4', '--threads', '1'])
+    assert code == 0, err
+    assert json.loads((tmp_path/'r'/'options.json').read_text())['load_size'] == 35
+
+# 3. nothing given is silently ignored ---------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def inputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp('in')
+    data = make_shapes(root/'shapes', n_train=2, n_valid=2, size=64)
+    for i, f in enumerate(sorted((data/'val').iterdir())[:2]):
+        a, b = (Image.open(f).crop((0, 0, 64, 64)), Image.open(f).crop((64, 0, 128, 64)))
+        a.save(root/f'outline{i}.png'); b.save(root/f'colour{i}.png')
+    (root/'two').mkdir()
+    for i in range(2): (root/f'outline{i}.png').rename(root/'two'/f'outline{i}.png')
+    return root
+
+@pytest.mark.parametrize('extra,contains', [(['--n', '5'], '--n and --sync do not apply'), (['--sync'], '--n and --sync do not apply'),
+                                            (['--seed', '3'], '--seed does not apply')])
+def test_encode_refuses_options_it_would_ignore(inputs, tmp_path, extra, contains):
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--encode', str(inputs/'colour0.png'), '--out', str(tmp_path/'o')] + extra, contains)
+
+def test_encode_gives_one_output_per_input_and_a_grid(inputs, tmp_path):
+    code, err = call(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--encode', str(inputs/'colour0.png'), '--out', str(tmp_path/'o')])
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path/'o').iterdir()) == ['grid.png', 'outline0_00.png', 'outline1_00.png']
+    with Image.open(tmp_path/'o'/'grid.png') as g: assert g.size == (2 * 64, 2 * 64)       # input | encoded output, per input
+
+def test_official_options_with_a_checkpoint_are_refused(inputs, tmp_path):
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--nz', '8', '--out', str(tmp_path/'o')], '--nz describe official weights')
+
+# 4. degenerate sizes ---------------------------------------------------------------------------------------------
+
+def test_metrics_refuse_what_they_cannot_estimate():
+    from bicycle_nb.metrics import fid, fid_kid, lpips_diversity, lpips_real_bound
+    one, two = torch.zeros(1, 3, 32, 32), torch.zeros(2, 3, 32, 32)
+    with pytest.raises(ValueError, match='needs at least 2'): fid(one, two)          # refused at once, before any Inception pass
+    with pytest.raises(ValueError, match='needs at least 3'): fid_kid(two, two)
+    with pytest.raises(ValueError, match=r'RGB images \[N, 3, H, W\]'): fid(torch.zeros(4, 1, 32, 32), two)
+    m = pretrained_shapes()
+    with pytest.raises(ValueError, match='n >= 2'): lpips_diversity(m, torch.zeros(1, 3, 64, 64), n=1, dist=lambda x, y: (x - y).abs().mean((1, 2, 3)))
+    with pytest.raises(ValueError, match='at least 2'): lpips_real_bound(one, dist=lambda x, y: (x - y).abs().mean((1, 2, 3)))
+
+def test_many_samples_stream_in_chunks_and_keep_a_readable_grid(inputs, tmp_path, monkeypatch):
+    seen = []
+    real = cli.sample
+    monkeypatch.setattr(cli, 'sample', lambda model, A, n, z, **kw: seen.append((len(A), n)) or real(model, A, n=n, z=z, **kw))
+    code, err = call(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--n', '150', '--grid', '5', '--out', str(tmp_path/'o')])
+    assert code == 0, err
+    files = sorted(p.name for p in (tmp_path/'o').glob('outline*.png'))
+    assert len(files) == 300 and files[0] == 'outline0_000.png' and files[-1] == 'outline1_149.png'
+    assert max(n for _, n in seen) <= cli.CHUNK and all(a == 1 for a, _ in seen)      # one input, one chunk at a time
+    with Image.open(tmp_path/'o'/'grid.png') as g: assert g.size == ((1 + 5) * 64, 2 * 64)
+    # the grid shows the files' own images (the first 5 codes), not a second draw
+    grid = np.asarray(Image.open(tmp_path/'o'/'grid.png'))
+    assert np.abs(grid[:64, 64:128].astype(int) - np.asarray(Image.open(tmp_path/'o'/'outline0_000.png')).astype(int)).max() <= 1
+
+def test_sampled_files_equal_the_library_sample(inputs, tmp_path):
+    from bicycle_nb.inference import sample, load_image, to_pil
+    code, err = call(sample_main, [str(inputs/'two'/'outline0.png'), '--checkpoint', 'shapes', '--n', '3', '--seed', '4', '--out', str(tmp_path/'o')])
+    assert code == 0, err
+    m = pretrained_shapes()
+    ref = sample(m, load_image(inputs/'two'/'outline0.png', 64), n=3, seed=4)[0]
+    for i in range(3):
+        got = np.asarray(Image.open(tmp_path/'o'/f'outline0_{i:02d}.png')).astype(int)
+        assert np.abs(got - np.asarray(to_pil(ref[i])).astype(int)).max() <= 1
+
+# 5. advice that points the right way -----------------------------------------------------------------------------
+
+def test_the_shipped_model_samples_from_the_command_line(inputs, tmp_path):
+    for ck in ('shapes', str(shipped_path())):
+        code, err = call(sample_main, [str(inputs/'two'), '--checkpoint', ck, '--n', '2', '--out', str(tmp_path/ck[-4:])])
+        assert code == 0, err
+        assert len(list((tmp_path/ck[-4:]).glob('outline*_0?.png'))) == 4
+
+def test_shipped_model_into_a_learner_gets_python_advice(tmp_path):
+    from bicycle_nb.checkpoint import load_checkpoint
+    from bicycle_nb.learner import bicycle_learner
+    data = make_shapes(tmp_path/'d', n_train=2, n_valid=2, size=64)
+    learn = bicycle_learner(aligned_dls(data, size=64, bs=2), variant='bicycle-fast', ngf=16, nef=16, ndf=16)
+    with pytest.raises(ValueError, match=r'is a shipped model.*load_shipped\(path\)'): load_checkpoint(shipped_path(), learn)
+
+def test_folders_are_called_folders(inputs, tmp_path):
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', str(inputs)], 'is a folder, not a checkpoint file')
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--encode', str(inputs/'two'), '--out', str(tmp_path/'o')], 'is a folder, not an image file')
+    with pytest.raises(ValueError, match='is a folder, not an image file'): open_image(inputs/'two')
+
+def test_advice_is_spelled_where_the_user_is(tmp_path):
+    (tmp_path/'d'/'train').mkdir(parents=True); (tmp_path/'d'/'test').mkdir()
+    Image.new('RGB', (64, 32)).save(tmp_path/'d'/'train'/'0.png')
+    with pytest.raises(FileNotFoundError, match="valid='test', or valid=None") as e: aligned_dls(tmp_path/'d', size=32, bs=2, valid='val')
+    assert '--' not in str(e.value)                                       # Python advice in Python
+    with on_command_line(), pytest.raises(FileNotFoundError, match='--valid test, or --valid none'): aligned_dls(tmp_path/'d', size=32, bs=2, valid='val')
+    refused(train_main, ['--data', str(tmp_path/'d'), '--valid', 'val', '--size', '32', '--bs', '2', '--out', str(tmp_path/'r')], '--valid test')
+    with pytest.raises(ValueError, match=r'^ngf must be >= 1'): Arch(ngf=0)
+    with on_command_line(), pytest.raises(ValueError, match=r'^--ngf must be >= 1'): Arch(ngf=0)
