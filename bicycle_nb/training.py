@@ -11,7 +11,7 @@ from fastcore.all import *
 from fastai.basics import *
 from fastai.optimizer import OptimWrapper
 from fastai.callback.core import CancelStepException
-from .data import norm_size
+from .data import norm_size, remedy
 from .models import *
 from .losses import *
 from .flows import *
@@ -211,9 +211,12 @@ class NonFiniteGuard(Callback):
     def check(self, losses):
         for k, v in losses.items():
             if not torch.isfinite(v).all():
+                again = (remedy('train again from your last save with a lower lr or lower lambdas (recipe_for(..., lr=...)).',
+                                'resume it (--resume) with a lower --lr or lower lambdas.') if self.epoch > 0 else
+                         remedy('no epoch finished: start again with a lower lr or lower lambdas.', 'no epoch finished, so there is no checkpoint: '
+                                'start again with a lower --lr or lower lambdas.'))
                 raise NonFiniteLossError(f"Loss {k} became {v.item()} at epoch {self.epoch}, iteration {self.iter} "
-                                         f"(step {self.bicycle_step.n_steps}): training stopped. Checkpoints already written are intact; "
-                                         f"lower the learning rate or the lambdas and resume from the last one.")
+                                         f"(step {self.bicycle_step.n_steps}): training stopped; {again}")
 
 # %% ../nbs/05_training.ipynb #5b81f1c3
 def flat_lin_factor(epoch, n_epochs, n_epochs_decay):
