@@ -90,6 +90,14 @@ def read_checkpoint(path, shipped_ok=False):
                          + remedy("Load it with load_shipped(path), or pretrained_shapes() for the one in the package.", "Sample it with --checkpoint shapes (the one in the package) or --checkpoint FILE."))
     if not isinstance(ckpt, dict) or ckpt.get('format') not in (CKPT_FORMAT, SHIPPED_FORMAT):
         raise ValueError(f"{path} is not a bicycle_nb checkpoint (for the official G/E .pth files use {official}).")
+    if ckpt.get('format') == CKPT_FORMAT:
+        need = ('nets', 'arch', 'recipe') if ckpt.get('version', 1) >= 2 else ('nets', 'opts')
+        if missing := [k for k in need if not isinstance(ckpt.get(k), dict)]:
+            raise ValueError(f"{path} is damaged: it has no {', '.join(missing)}. Use an earlier checkpoint.")
+        try: checkpoint_options(ckpt)
+        except TypeError as e:    # an option this version does not declare: a newer bicycle_nb wrote it
+            raise ValueError(f"{path} records options this bicycle_nb does not know ({str(e).split('argument ')[-1]}): it was written by a newer "
+                             f"version. Upgrade bicycle_nb (pip install -U bicycle_nb).") from None
     return ckpt
 
 def checkpoint_options(ckpt):
@@ -138,17 +146,16 @@ def load_checkpoint(path, learn=None, with_opt=True):
     if learn is None:
         nets = ckpt['nets']
         model = bicycle_model(arch, use_E='E' in nets, use_D='D' in nets, use_D2='D2' in nets)
-        for k, n in _nets(model).items(): n.load_state_dict(nets[k])
-        return model.eval()
+        return load_nets(model, nets, path).eval()
     fresh = _check_nets(path, ckpt, recipe, learn)
     have = learn.model.arch
     for k in Arch.declared():
         if getattr(have, k) != getattr(arch, k):
             fix = f"build the DataLoaders with {k}={getattr(arch, k)!r}" if k in ('direction', 'size', 'input_nc', 'output_nc') else \
                   f"create the learner with {k}={getattr(arch, k)!r}"
+            fix = remedy(fix, f"give --{k} {getattr(arch, k)} or leave it out (a resumed run keeps its own)")
             raise ValueError(f"Checkpoint {path} was trained with {k}={getattr(arch, k)!r} but this learner has {k}={getattr(have, k)!r}: {fix}.")
-    for k, n in _nets(learn.model).items():
-        if k not in fresh: n.load_state_dict(ckpt['nets'][k])
+    load_nets(learn.model, ckpt['nets'], path, [k for k in _nets(learn.model) if k not in fresh])
     if with_opt:
         step = learn.bicycle_step
         if learn.opt is None: learn.create_opt()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_cli.ipynb #58ff0e06
 from __future__ import annotations
-import argparse, json, os, sys, time, warnings
+import argparse, json, os, shutil, sys, time, warnings
 # a command line prints one line per problem: silence third-party deprecation chatter raised at import
 warnings.filterwarnings('ignore', category=FutureWarning)
 warnings.filterwarnings('ignore', category=DeprecationWarning)
@@ -16,7 +16,7 @@ from fastai.basics import Callback, Metric, rank_distrib
 from fastai.callback.progress import CSVLogger, ProgressCallback
 from fastprogress.fastprogress import format_time, progress_bar
 from dataclasses import dataclass
-from .data import make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair, remedy, opt, on_command_line, _check_loader_args
+from .data import SHAPES_MAX_SIZE, make_shapes, aligned_dls, get_image_files, norm_size, open_image, split_pair, remedy, opt, on_command_line, _check_loader_args
 from .models import Arch, Options, option, pretrained_shapes
 from .losses import Recipe, VARIANTS, recipe_for
 from .training import FlatLinLR, NonFiniteLossError
@@ -27,22 +27,44 @@ from .official import load_official
 from .distributed import init_distributed, DataParallelBicycle
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'CLI_DEFAULTS', 'RUN_ONLY', 'RESUMABLE', 'GRID_ROWS', 'CHUNK', 'friendly_errors', 'parse_size',
-           'parse_load_size', 'Shapes', 'shapes_main', 'Run', 'SaveEpochArtifacts', 'write_steps', 'read_steps',
-           'RunETA', 'PlainTable', 'LossCSV', 'plot_losses', 'changed_keys', 'train_main', 'Sample', 'write_samples',
-           'sample_main']
+__all__ = ['USER_ERRORS', 'CLI_DEFAULTS', 'RUN_ONLY', 'RESUMABLE', 'RUN_FILES', 'GRID_ROWS', 'CHUNK', 'friendly_errors',
+           'check_out', 'parse_size', 'parse_load_size', 'Shapes', 'shapes_main', 'Run', 'SaveEpochArtifacts',
+           'write_steps', 'read_steps', 'RunETA', 'PlainTable', 'LossCSV', 'plot_losses', 'changed_keys', 'train_main',
+           'Sample', 'sample_name', 'write_samples', 'sample_main']
 
 # %% ../nbs/15_cli.ipynb #d985e5c0
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, TypeError, NonFiniteLossError)
+
+_INTERRUPTED = dict(bicycle_nb_train='the last complete checkpoint (if any) is intact; --resume continues from it',
+                    bicycle_nb_sample='the images written so far are complete', bicycle_nb_shapes='nothing was written')
+
+def _one_line(e):
+    "The message of user error `e`: fastai prefixes errors raised in a callback with 'Exception occured in `Name` ...:', drop that."
+    msg = str(e)
+    return msg.split('\n\t', 1)[1] if msg.startswith('Exception occured in `') and '\n\t' in msg else msg
 
 def friendly_errors(prog, main, argv=None):
     "Run `main(argv)` `on_command_line` (errors name command-line fixes); print user errors as one line `prog: error: ...` and exit 2, without a traceback."
     try:
         with on_command_line(): main(argv)   # console scripts exit with sys.exit(<return value>): return None for status 0
     except KeyboardInterrupt:
-        print(f'{prog}: interrupted; the last complete checkpoint (if any) is intact.', file=sys.stderr); sys.exit(130)
+        print(f"{prog}: interrupted; {_INTERRUPTED.get(prog, 'stopped')}.", file=sys.stderr); sys.exit(130)
     except USER_ERRORS as e:
-        print(f'{prog}: error: {e}', file=sys.stderr); sys.exit(2)
+        print(f'{prog}: error: {_one_line(e)}', file=sys.stderr); sys.exit(2)
+
+def check_out(path, what='--out'):
+    "`path` as a Path if a folder can be written there (it may exist), else a one-line error: empty, a file, or under a file."
+    if not str(path).strip(): raise ValueError(f'{what} is empty: give a folder name.')
+    path = Path(path)
+    if path.exists() and not path.is_dir(): raise FileExistsError(f'{what} {path} is a file, not a folder: choose another name.')
+    for p in path.parents:
+        if p.exists() and not p.is_dir(): raise FileExistsError(f'{what} {path} lies under {p}, which is a file, not a folder: choose another place.')
+    return path
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    "Every option's default in --help, except switches' (a --no_X flag's stored default True would read as its own)."
+    def _get_help_string(self, action):
+        return action.help if action.nargs == 0 else super()._get_help_string(action)
 
 class _OneLineParser(argparse.ArgumentParser):
     "argparse, but a refused option prints one line (`prog: error: ...`), like every other user error, instead of the usage block."
@@ -50,7 +72,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 def _parser(prog, description):
     "An argparse parser whose --help shows every option's default."
-    return _OneLineParser(prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter, allow_abbrev=False,
+    return _OneLineParser(prog, description=description, formatter_class=_HelpFormatter, allow_abbrev=False,
                           epilog='Names in [brackets] are the official code\'s names for the same options.')
 
 def _ints(s):
@@ -76,8 +98,8 @@ def _flag(name, default):
 CLI_DEFAULTS = dict(variant='bicycle-fast', size=64, ngf=16, nef=16, ndf=16)   # the laptop demo: multimodal within minutes on a CPU
 _TYPES = dict(size=parse_size, load_size=parse_load_size)
 
-def _add_options(p, decl, none_default=False, skip=()):
-    "One command-line option per declared option of `decl` (but `skip`): name, type, choices and help from the declaration."
+def _add_options(p, decl, none_default=False, skip=(), types=_TYPES):
+    "One command-line option per declared option of `decl` (but `skip`): name, type (`types` for the special ones), choices and help from the declaration."
     for name, f in decl.declared().items():
         if name in skip: continue
         default = None if none_default else CLI_DEFAULTS.get(name, f.default)
@@ -87,7 +109,7 @@ def _add_options(p, decl, none_default=False, skip=()):
             if f.default: help = f'switch off: {help}'
             p.add_argument(flag, dest=name, action='store_false' if f.default else 'store_true', default=default, help=help)
         else:
-            typ = _TYPES.get(name) or {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)   # the declared type
+            typ = types.get(name) or {'int': int, 'float': float}.get(str(f.type).split('|')[0].strip(), str)   # the declared type
             p.add_argument(f'--{name}', type=typ, default=default, choices=m.get('choices'), help=help)
 
 def _given_defaults(a, decl):
@@ -103,18 +125,19 @@ class Shapes(Options):
     "The options of `bicycle_nb_shapes` (besides the folder to write)."
     n_train: int = option(2000, 'training pairs', min=1)
     n_valid: int = option(100, 'validation pairs (0: no val/ folder)', min=0)
-    size: int = option(64, 'side of each (square) half, in pixels', min=16)
+    size: int = option(64, 'side of each (square) half, in pixels', min=16, max=SHAPES_MAX_SIZE)
     seed: int = option(0, 'seed: same seed, same bytes', min=0)
 
 def _shapes_parser():
     p = _parser('bicycle_nb_shapes', 'Write the multimodal shapes dataset (pix2pix layout) to a folder.')
     p.add_argument('path', help='folder to write (path/train, path/val, modes.csv)')
-    _add_options(p, Shapes)
+    _add_options(p, Shapes, types={})    # a plain int size: any side the drawing takes, not the networks' rule
     return p
 
 def _shapes(argv=None):
     a = _shapes_parser().parse_args(argv)
     Shapes(**Shapes.pick(vars(a)))
+    check_out(a.path, 'path')
     path = make_shapes(a.path, n_train=a.n_train, n_valid=a.n_valid, size=a.size, seed=a.seed, progress=None if sys.stdout.isatty() else False)
     print(f'shapes dataset in {path} ({a.n_train} train, {a.n_valid} val, {a.size}px)')
     return path
@@ -257,7 +280,7 @@ def _spelled(k, v):
     f = _declared(k)
     if isinstance(v, bool) and f is not None and isinstance(f.default, bool):
         return _flag(k, f.default) if v != f.default else f'no {_flag(k, f.default)}'
-    return f'--{k} {v}'
+    return f'no --{k}' if v is None else f'--{k} {v}'
 
 def _resume_options(out, argv):
     "A run's saved options, updated by the resumable options given now; (options, 'what changed' strings). Refuses other changes."
@@ -281,8 +304,8 @@ def _valid_arg(v):
 def _train(argv=None):
     matplotlib.use('Agg')
     a = _train_parser().parse_args(argv)
-    out = Path(a.out)
     Run(**Run.pick(vars(a)))                              # every run option checked against its declaration
+    out = check_out(a.out)
     if a.epochs + a.epochs_decay < 1: raise ValueError(f'--epochs {a.epochs} and --epochs_decay {a.epochs_decay}: nothing to train; give at least one epoch.')
     if a.threads is not None: torch.set_num_threads(a.threads)
     changed = []
@@ -293,12 +316,13 @@ def _train(argv=None):
         raise FileExistsError(f'{out} already holds a run: use --resume to continue it (or extend it with more --epochs), or choose another --out.')
     # every option and combination checked before anything is written (the shapes data, the run folder)
     _check_loader_args(a.size, a.bs, a.load_size, a.direction, a.input_nc, a.output_nc)
-    check_combination(Arch(**Arch.pick(vars(a))), recipe_for(a.variant, **{k: getattr(a, k) for k in Recipe.declared() if k != 'variant'}))
+    recipe0 = recipe_for(a.variant, **{k: getattr(a, k) for k in Recipe.declared() if k != 'variant'})
+    check_combination(Arch(**Arch.pick(vars(a))), recipe0, given=_given(argv) if not a.resume else ())
+    if a.data is None: _check_shapes_run(a)
+    elif 'n_train' in _given(argv): raise ValueError(f'--n_train sets the size of the generated shapes data; with --data {a.data} it does nothing: drop it.')
     parallel = int(os.environ.get('WORLD_SIZE', 1)) > 1     # launched by torchrun / accelerate launch: notebook 14
     if parallel: rank, _ = init_distributed()
     if a.data is None:
-        if not isinstance(a.size, int):
-            raise ValueError(f'--size {a.size[0]},{a.size[1]}: the generated shapes data is square; give your own --data for non-square sizes.')
         if not parallel or rank == 0: make_shapes(out/'shapes', n_train=a.n_train, n_valid=64, size=a.size, seed=0, progress=None if sys.stdout.isatty() else False)
         if parallel: torch.distributed.barrier()
         data = out/'shapes'
@@ -313,7 +337,8 @@ def _train(argv=None):
         ran = checkpoint_options(ck)[1].asdict()
         if ck.get('version', 1) < 2 and a.lr is not None: ran['lr'] = a.lr   # version 1 kept the lr only in options.json
         recipe_kw = {k: (v if k in changed_keys(changed) else ran[k]) for k, v in recipe_kw.items()}
-    arch_kw = {k: getattr(a, k) for k in Arch.declared() if k not in ('size', 'input_nc', 'output_nc', 'direction')}
+    arch_kw = {k: getattr(a, k) for k in Arch.declared() if k not in ('size', 'input_nc', 'output_nc', 'direction')
+               and not (k in ('netE', 'nef') and not recipe0.use_E)}    # a recipe without an encoder takes no encoder options
     learn = bicycle_learner(dls, variant=a.variant, seed=a.seed, **arch_kw, **recipe_kw)
     if parallel:
         learn.add_cb(DataParallelBicycle())
@@ -334,20 +359,45 @@ def _train(argv=None):
         learn.loss_log.history = read_steps(out/'steps.csv', learn.bicycle_step.n_steps)
         if start >= total and not changed:
             print(f'{out}: all {total} epochs are done; to train longer, resume with more epochs (--resume --epochs {a.epochs + 1}).'); return out
+        if start >= total:
+            raise ValueError(f"--resume: all {total} epochs of {out} are done, so {', '.join(changed)} would apply to no epoch: "
+                             f"give more epochs with it (--epochs {a.epochs + 1}).")
         print(f"resuming {out}: {start} of {total} epochs done, continuing at epoch {start} (numbered from 0, as in the table)"
               + (f"; changed: {', '.join(changed)}" if changed else ''))
     out.mkdir(parents=True, exist_ok=True)
     opts = {k: v for k, v in vars(a).items() if k not in RUN_ONLY}
+    if opts['data'] is not None: opts['data'] = str(Path(opts['data']).resolve())   # a resume from another folder finds the data
     opts.update(learn.recipe.asdict())                  # the values the run uses, not None for "the variant's"
     if not rank_distrib(): (out/'options.json').write_text(json.dumps(opts, indent=1))
-    if start >= total: print(f'{out}: all {total} epochs are done.'); return out
+
     cbs = [SaveCheckpoint(out/'checkpoint.pth'), SaveEpochArtifacts(out, A[:4], B[:4])]
     if not rank_distrib(): cbs.append(LossCSV(str((out/'losses.csv').resolve()), append=a.resume))
     learn.metrics = list(learn.metrics) + [RunETA(learn, total, start)]
-    learn.fit(total, learn.lr, cbs=cbs + [FlatLinLR(learn.lr, a.epochs, a.epochs_decay)], start_epoch=start)
+    try: learn.fit(total, learn.lr, cbs=cbs + [FlatLinLR(learn.lr, a.epochs, a.epochs_decay)], start_epoch=start)
+    except BaseException:
+        if not a.resume and not rank_distrib() and not (out/'checkpoint.pth').exists(): _remove_run_files(out)   # nothing half-written
+        raise
     if not rank_distrib(): print(f'done: checkpoint {out/"checkpoint.pth"}, sample grids in {out/"samples"}, losses in {out/"losses.png"}')
     if parallel: torch.distributed.destroy_process_group()
     return out
+
+RUN_FILES = ('options.json', 'losses.csv', 'steps.csv', 'losses.png', 'samples')
+
+def _remove_run_files(out):
+    "Remove what a new run wrote into `out` before its first checkpoint (the shapes data stays: it is complete and reused)."
+    for name in RUN_FILES:
+        p = out/name
+        if p.is_dir(): shutil.rmtree(p, ignore_errors=True)
+        elif p.exists(): p.unlink()
+
+def _check_shapes_run(a):
+    "Options of a run on the generated shapes data, checked before the data is written."
+    if not isinstance(a.size, int):
+        raise ValueError(f'--size {a.size[0]},{a.size[1]}: the generated shapes data is square; give your own --data for non-square sizes.')
+    if a.size > SHAPES_MAX_SIZE: raise ValueError(f'--size {a.size}: the generated shapes data is at most {SHAPES_MAX_SIZE} px; give your own --data for larger sizes.')
+    if a.n_train < a.bs: raise ValueError(f'--n_train {a.n_train} is fewer than --bs {a.bs}: training batches must be full. Raise --n_train or lower --bs.')
+    if _valid_arg(a.valid) not in (None, False, 'val'):
+        raise ValueError(f"--valid {a.valid}: the generated shapes data has only train/ and val/. Leave --valid out (val/), or --valid none.")
 
 def changed_keys(changed): return {c.split(' ', 1)[0] for c in changed}
 
@@ -367,7 +417,7 @@ class Sample(Options):
     nz: int = option(None, 'latent size of official weights; None: 8', min=1)
     pairs: bool = option(False, 'inputs are A|B pairs (split at w/2): add ground truth and encoded columns')
     direction: str = option(None, "with --pairs, which half is the input; None: the checkpoint's (official weights: AtoB)", choices=('AtoB', 'BtoA'))
-    n: int = option(10, 'samples per input, each written as it is made (any number fits in memory)', min=1)
+    n: int = option(10, 'samples per input, each written as it is made (memory bounded by 64 at a time)', min=1, max=10_000)
     sync: bool = option(False, 'the same n latent codes for every input')
     encode: str = option(None, "the code of this reference image (an output-side image) instead of random codes: one output per input")
     seed: int = option(0, 'seed of the latent codes (and of --gif\'s walk)', min=0)
@@ -392,7 +442,11 @@ def _sample_options(argv):
         raise ValueError('give either --checkpoint (a bicycle_nb checkpoint, or shapes for the shipped model) or --G (official weights), not both or neither.')
     official = sorted(given & {'E', 'input_nc', 'nz'})
     if a.checkpoint and official:
-        raise ValueError(f"{', '.join('--' + k for k in official)} describe official weights (--G); a checkpoint knows its own: drop {'it' if len(official) == 1 else 'them'}.")
+        raise ValueError(f"{', '.join('--' + k for k in official)} {'describes' if len(official) == 1 else 'describe'} official weights (--G); "
+                         f"a checkpoint knows its own: drop {'it' if len(official) == 1 else 'them'}.")
+    if a.E and not (a.encode or a.pairs):
+        raise ValueError('--E (an official encoder) is used only by --encode and by the encoded column of --pairs: drop it, or give one of those.')
+    check_out(a.out)
     if a.direction and not a.pairs: raise ValueError('--direction chooses the input half of A|B pairs: give it with --pairs.')
     if a.encode and given & {'n', 'sync'}:
         raise ValueError("--encode REF gives each input one output, from the reference's code: --n and --sync do not apply. Drop them, or drop --encode for random codes.")
@@ -422,16 +476,20 @@ def _inputs(path, model, pairs, direction=None):
         else: As.append(load_image(f, G.size, G.input_nc))
     return files, torch.cat(As), (torch.cat(Bs) if pairs else None)
 
+def sample_name(file, k, n):
+    "The file name of sample `k` of `n` of input `file`: STEM_KK.png, KK zero-padded to the digits of n - 1 (at least 2)."
+    return f'{Path(file).stem}_{k:0{max(2, len(str(n - 1)))}d}.png'
+
 def write_samples(model, files, A, z, out, keep=0):
     """Generate the outputs of inputs `A` [N, C, H, W] for codes `z` [N, n, nz], `CHUNK` codes at a time, and write each as
     out/STEM_KK.png as it comes (memory bounded by one chunk, whatever n). Returns the first `keep` outputs of the first
     `GRID_ROWS` inputs [rows, keep, C, H, W] for a grid (None if `keep` is 0)."""
-    n = z.size(1); width = max(2, len(str(n - 1)))
+    n = z.size(1)
     jobs = [(i, j) for i in range(len(files)) for j in range(0, n, CHUNK)]
     rows = [[] for _ in range(min(len(files), GRID_ROWS))]
     for i, j in (progress_bar(jobs, leave=False) if sys.stdout.isatty() and len(jobs) > 4 else jobs):   # a bar on a terminal only
         outs = sample(model, A[i:i + 1], n=min(CHUNK, n - j), z=z[i:i + 1, j:j + CHUNK])[0]
-        for k, im in enumerate(outs): to_pil(im).save(out/f'{Path(files[i]).stem}_{j + k:0{width}d}.png')
+        for k, im in enumerate(outs): to_pil(im).save(out/sample_name(files[i], j + k, n))
         if i < GRID_ROWS and j < keep: rows[i].append(outs[:keep - j].cpu())
     return torch.stack([torch.cat(r) for r in rows]) if keep else None
 
@@ -440,11 +498,13 @@ def _sample(argv=None):
     a = _sample_options(argv)
     model = _load_model(a)
     files, A, B = _inputs(a.inputs, model, a.pairs, a.direction)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     N = len(files)
     if a.encode: z = encode(model, load_input(model, a.encode, 'B'))[None].expand(N, 1, -1)   # an A|B file gives its target half
     else: z = _draw_z(model, N, a.n, sync=a.sync, seed=a.seed)
     n = z.size(1); keep = min(a.grid, n)
+    out = Path(a.out)                                   # made only now: a refused input leaves no empty folder
+    before = {p.name for p in out.iterdir() if p.suffix in ('.png', '.gif')} if out.is_dir() else set()
+    out.mkdir(parents=True, exist_ok=True)
     kept = write_samples(model, files, A, z, out, keep)
     if keep:
         grid, _ = multimodal_grid(model, A[:GRID_ROWS], None if B is None else B[:GRID_ROWS], samples=kept)
@@ -453,6 +513,8 @@ def _sample(argv=None):
     if a.gif:
         g = torch.Generator().manual_seed(a.seed)
         for f, x in zip(files, A): save_gif(latent_walk(model, x[None], torch.randn(4, model.nz, generator=g)), out/f'{Path(f).stem}_walk.gif')
+    stale = before - {sample_name(f, k, n) for f in files for k in range(n)} - {'grid.png'} - ({f'{Path(f).stem}_walk.gif' for f in files} if a.gif else set())
+    if stale: print(f'note: {out} also holds {len(stale)} older image{"s" if len(stale) > 1 else ""} that this run did not write (such as {min(stale)}).')
     print(f'{N * n} images in {out}')
     return out
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #5a552284
 from __future__ import annotations
-import contextlib, contextvars, csv, json, math, shutil, tempfile
+import contextlib, contextvars, csv, inspect, json, math, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,10 +14,10 @@ from fastai.data.all import *
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'IMAGE_MODES', 'MIN_SIDE', 'random_shapes', 'draw_pair', 'classify_mode',
-           'classify_modes', 'make_shapes', 'read_modes', 'on_command_line', 'remedy', 'opt', 'check_mode', 'to_8bit',
-           'open_image', 'as_hw', 'norm_size', 'aspect_off', 'split_pair', 'check_pairs', 'PairHalf', 'pair_transforms',
-           'aligned_dls']
+__all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'SHAPES_MAX_SIZE', 'IMAGE_MODES', 'MIN_SIDE', 'MAX_SIDE', 'LOAD_FACTOR',
+           'random_shapes', 'draw_pair', 'classify_mode', 'classify_modes', 'make_shapes', 'read_modes',
+           'on_command_line', 'remedy', 'opt', 'check_mode', 'to_8bit', 'open_image', 'as_hw', 'norm_size',
+           'aspect_off', 'split_pair', 'check_pairs', 'PairHalf', 'pair_transforms', 'aligned_dls']
 
 # %% ../nbs/00_data.ipynb #f6f17975
 PALETTE = np.array([
@@ -87,13 +87,13 @@ def classify_modes(imgs, **kwargs):
 def _shapes_args(n_train, n_valid, size, seed, n_modes, max_shapes):
     return dict(n_train=n_train, n_valid=n_valid, size=size, seed=seed, n_modes=n_modes, max_shapes=max_shapes)
 
-def _check_shapes_args(n_train, n_valid, size, n_modes):
-    if not (isinstance(size, int) and size >= 16):
-        raise ValueError(f"make_shapes: size must be an int >= 16, got {size!r}.")
-    if not 2 <= n_modes <= len(PALETTE):
-        raise ValueError(f"make_shapes: n_modes must be between 2 and {len(PALETTE)}, got {n_modes}.")
-    if n_train < 1 or n_valid < 0:
-        raise ValueError(f"make_shapes: need n_train >= 1 and n_valid >= 0, got {n_train} and {n_valid}.")
+SHAPES_MAX_SIZE = 1024    # a teaching set: larger pictures of two flat shapes teach nothing more
+
+def _check_shapes_args(n_train, n_valid, size, n_modes, seed=0, max_shapes=2):
+    for name, v, lo, hi in (('size', size, 16, SHAPES_MAX_SIZE), ('n_modes', n_modes, 2, len(PALETTE)), ('n_train', n_train, 1, None),
+                            ('n_valid', n_valid, 0, None), ('seed', seed, 0, None), ('max_shapes', max_shapes, 1, None)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
+            raise ValueError(f"make_shapes: {opt(name)} must be an integer >= {lo}{f' and <= {hi}' if hi else ''}, got {v!r}.")
 
 def _write_split(root, split, n, rng, size, n_modes, max_shapes, pbar):
     modes = rng.permutation(np.arange(n) % n_modes)
@@ -111,7 +111,7 @@ def _write_split(root, split, n, rng, size, n_modes, max_shapes, pbar):
 def make_shapes(path, n_train=800, n_valid=80, size=64, seed=0, n_modes=10, max_shapes=2, progress=None):
     "Write the multimodal shapes dataset to `path` (pix2pix layout) and return `path`; reuse it if already made."
     path = Path(path)
-    _check_shapes_args(n_train, n_valid, size, n_modes)
+    _check_shapes_args(n_train, n_valid, size, n_modes, seed, max_shapes)
     args = _shapes_args(n_train, n_valid, size, seed, n_modes, max_shapes)
     if path.exists():
         meta = path/'shapes.json'
@@ -196,7 +196,7 @@ def open_image(fn, mode='RGB'):
         raise ValueError(f"Cannot read image {fn} ({type(e).__name__}). Remove or replace the file.") from None
 
 # %% ../nbs/00_data.ipynb #a16b0005
-MIN_SIDE = 32
+MIN_SIDE, MAX_SIDE = 32, 4096   # pixels per side: the U-Net needs 32; beyond 4096 one image outgrows any memory we train on
 
 def _pair_of_ints(size, what):
     hw = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(size, (tuple, list)) and len(size) == 2 else None
@@ -208,6 +208,7 @@ def as_hw(size, what='size'):
     "`size` (an int, square, or (H, W)) as a tuple (H, W), checked: each side >= 32 and a multiple of 2**levels, levels = log2 of the smaller side rounded down."
     hw = _pair_of_ints(size, what)
     step = 2 ** (max(min(hw), 1).bit_length() - 1)
+    if max(hw) > MAX_SIDE: raise ValueError(f"{opt(what)} must be at most {MAX_SIDE} on each side, got {size!r}.")
     if min(hw) < MIN_SIDE or any(s % step for s in hw):
         sug = tuple(step if s == min(hw) else step * max(1, round(s / step)) for s in hw) if min(hw) >= MIN_SIDE else (64, 64)
         sug = sug[0] if sug[0] == sug[1] else sug
@@ -235,22 +236,33 @@ def split_pair(im, name='image', size=None):
     return im.crop((0, 0, w // 2, h)), im.crop((w // 2, 0, w, h))
 
 # %% ../nbs/00_data.ipynb #ef98a1a5
+LOAD_FACTOR = 4   # load_size at most 4x size on each side
+
 def _check_loader_args(size, bs, load_size, direction, input_nc, output_nc):
     as_hw(size)
     if not (isinstance(bs, (int, np.integer)) and bs > 0 and bs % 2 == 0):
-        raise ValueError(f"bs must be a positive even number (BicycleGAN splits every batch into two halves, notebook 03), got {bs!r}. Try bs=2, 4 or 8.")
-    if load_size is not None and any(l < s for l, s in zip(_pair_of_ints(load_size, 'load_size'), as_hw(size))):
-        raise ValueError(f"load_size ({load_size}) must be >= size ({size}) on each side: images are resized to load_size, then cropped to size.")
+        raise ValueError(f"{opt('bs')} must be a positive even number (BicycleGAN splits every batch into two halves, notebook 03), got {bs!r}. "
+                         f"Try {remedy('bs=2, 4 or 8', '--bs 2, 4 or 8')}.")
+    if load_size is not None:
+        lhw, hw = _pair_of_ints(load_size, 'load_size'), as_hw(size)
+        if any(l < s for l, s in zip(lhw, hw)):
+            raise ValueError(f"{opt('load_size')} ({load_size}) must be >= {opt('size')} ({size}) on each side: images are resized to load_size, then cropped to size.")
+        if any(l > LOAD_FACTOR * s for l, s in zip(lhw, hw)):
+            raise ValueError(f"{opt('load_size')} ({load_size}) must be at most {LOAD_FACTOR}x {opt('size')} ({size}) on each side: a crop would see "
+                             f"less than 1/{LOAD_FACTOR ** 2} of the image (the official recipe loads 286 for 256).")
     if direction not in ('AtoB', 'BtoA'):
-        raise ValueError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}.")
+        raise ValueError(f"{opt('direction')} must be 'AtoB' or 'BtoA', got {direction!r}.")
     for n, v in (('input_nc', input_nc), ('output_nc', output_nc)):
-        if v not in (1, 3): raise ValueError(f"{n} must be 1 (grayscale) or 3 (RGB), got {v!r}.")
+        if v not in (1, 3): raise ValueError(f"{opt(n)} must be 1 (grayscale) or 3 (RGB), got {v!r}.")
 
 def _folders(path): return sorted(p.name for p in Path(path).iterdir() if p.is_dir())
 
 def _split_files(path, split):
     "The image files of `path/split`, or a one-line error that names the folders that are there and the option to use."
     path, folder = Path(path), Path(path)/split
+    if path.is_file():
+        raise FileNotFoundError(f"{path} is a file, not a dataset folder: " + remedy("give aligned_dls the folder that holds train/ (and val/).",
+                                "give --data the folder that holds train/ (and val/); to sample one image, use bicycle_nb_sample."))
     if not path.is_dir():
         raise FileNotFoundError(f"Dataset folder {path} does not exist. " + remedy(f"Point aligned_dls at a pix2pix-style folder, or make one with make_shapes('{path}').",
                                 f"Give --data a pix2pix-style folder, leave --data out to train on generated shapes, or make a folder with bicycle_nb_shapes {path}."))
@@ -266,7 +278,7 @@ def _split_files(path, split):
         other = [h for h in have if h != 'train']
         hint = f"name it with {remedy(f'valid={other[0]!r}', f'--valid {other[0]}')}, or" if other else 'use'
         raise FileNotFoundError(f"{path} has no '{split}' folder (it has: {', '.join(have) or 'no folders'}): {hint} "
-                                f"{remedy('valid=None', '--valid none')} to train without validation.")
+                                f"{remedy('valid=False', '--valid none')} to train without validation.")
     files = get_image_files(folder).sorted()
     if not files: raise FileNotFoundError(f"{folder} contains no images (.png, .jpg, ...). Each image should hold A and B side by side.")
     return files
@@ -296,6 +308,13 @@ def pair_transforms(size, load_size=None, flip=True):
     return tfms
 
 # %% ../nbs/00_data.ipynb #78c3d158
+def _check_dl_kwargs(kwargs):
+    "Refuse keywords that no fastai DataLoader takes (fastai would drop them silently)."
+    takes = {n for f in (DataBlock.dataloaders, TfmdDL.__init__, DataLoader.__init__, FilteredBase.dataloaders) for n in inspect.signature(f).parameters}
+    if bad := sorted(set(kwargs) - takes):
+        raise TypeError(f"aligned_dls got unexpected keyword{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}: it takes its own "
+                        f"arguments and those of fastai's DataLoaders (bs, shuffle, drop_last, device, ...).")
+
 @delegates(DataBlock.dataloaders)
 def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, direction='AtoB',
                 flip=True, valid=None, num_workers=0, seed=None, **kwargs):
@@ -305,10 +324,14 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     _check_loader_args(size, bs, load_size, direction, input_nc, output_nc)
     size = norm_size(size)
     if valid is None: valid = 'val' if (Path(path)/'val').is_dir() else False
+    if valid == 'train':
+        raise ValueError(f"{remedy('valid', '--valid')} names the training folder: validation must use other images. "
+                         f"Give another folder, or {remedy('valid=False', '--valid none')} to train without validation.")
+    _check_dl_kwargs(kwargs)
     train = _split_files(path, 'train')
     val = _split_files(path, valid) if valid else L()
     if len(train) < bs:
-        raise ValueError(f"{path}/train has {len(train)} images, fewer than bs={bs}: training batches must be full. Lower bs.")
+        raise ValueError(f"{path}/train has {len(train)} images, fewer than {remedy(f'bs={bs}', f'--bs {bs}')}: training batches must be full. Lower {opt('bs')}.")
     check_pairs(train + val, size)
     a_side, b_side = (0, 1) if direction == 'AtoB' else (1, 0)
     block = lambda nc: ImageBlock(PILImageBW if nc == 1 else PILImage)

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from fastcore.all import *
 from fastai.basics import Callback, rank_distrib
 from .models import BicycleGAN
-from .data import open_image, to_8bit, as_hw, aspect_off, split_pair, remedy
+from .data import open_image, to_8bit, as_hw, aspect_off, split_pair, remedy, opt
 from .training import BicycleLearner
 
 # %% auto #0
@@ -67,7 +67,17 @@ def to_pil(t):
     return Image.fromarray(a[0].numpy(), 'L') if a.size(0) == 1 else Image.fromarray(a.permute(1, 2, 0).numpy())
 
 # %% ../nbs/06_inference.ipynb #a1c20f13
+def _count(name, v):
+    "`v` if it is an integer >= 1, else a one-line error naming `name`."
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{opt(name)} must be an integer >= 1, got {v!r}.")
+    return v
+
 def _draw_z(model, N, n, z=None, sync=False, seed=None, device=None):
+    _count('n', n)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
+    if z is not None and (sync or seed is not None):
+        raise ValueError(f"z gives the codes, so {'sync' if sync else 'seed'} would do nothing: drop it, or drop z for random codes.")
     if z is not None:
         z = torch.as_tensor(z, dtype=torch.float32)
         if z.dim() == 2: z = z[None].expand(N, *z.shape)
@@ -91,6 +101,7 @@ def _check_input(model, A):
 def sample(model, A, n=20, z=None, sync=False, chunk=64, seed=None):
     "Outputs [N, n, C, H, W] in [-1, 1]: `n` samples for each input of `A`, in batched eval-mode forwards."
     A = _check_input(model, A)
+    _count('chunk', chunk)
     dev = next(model.G.parameters()).device
     A = A.to(dev)
     N = A.size(0)
@@ -113,6 +124,11 @@ def encode(model, B):
     "The latent means [N, nz] of target images `B` [N, C, H, W] (eval mode)."
     _need_E(model)
     if B.dim() == 3: B = B[None]
+    E = model.E
+    if B.dim() != 4 or B.size(1) != E.input_nc:
+        raise ValueError(f"B must be [N, {E.input_nc}, H, W] (this encoder takes {E.input_nc}-channel targets), got {tuple(B.shape)}.")
+    if tuple(B.shape[-2:]) != as_hw(E.size):
+        raise ValueError(f"B is {tuple(B.shape[-2:])} but this encoder takes {as_hw(E.size)} (HxW) images: use load_image(..., size={E.size!r}).")
     was = model.E.training; model.E.eval()
     try: return model.E(B.to(next(model.E.parameters()).device))[0]
     finally: model.E.train(was)

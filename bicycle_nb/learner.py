@@ -8,7 +8,7 @@ import inspect, difflib, math
 import torch
 from fastcore.all import *
 from fastai.basics import *
-from .data import norm_size, as_hw
+from .data import norm_size, as_hw, remedy, opt
 from .models import *
 from .losses import *
 from .training import *
@@ -47,23 +47,43 @@ def learner_options(dls, variant='bicycle', **kwargs):
     recipe = recipe_for(variant, **recipe_kw)
     size, input_nc, output_nc = _data_shapes(dls)
     arch = Arch(size=size, input_nc=input_nc, output_nc=output_nc, direction=getattr(dls, 'direction', 'AtoB'), **arch_kw)
-    check_combination(arch, recipe)
+    check_combination(arch, recipe, given=arch_kw)
     return arch, recipe, rest
 
-def check_combination(arch, recipe):
-    "Refuse, in one line, an architecture and a recipe that cannot train together."
+def _is(k, v):
+    "Option `k` set to `v`, spelled where the user is: `k=v` in Python, `--k v` (or the flag) on the command line."
+    f = {**Arch.declared(), **Recipe.declared()}.get(k)
+    if isinstance(v, bool) and f is not None and isinstance(f.default, bool):
+        return remedy(f'{k}={v}', f'--{k}' if v and not f.default else f'--no_{k}' if not v and f.default else f'no --{"no_" if f.default else ""}{k}')
+    return remedy(f'{k}={v!r}', f'--{k} {v}')
+
+def check_combination(arch, recipe, given=()):
+    "Refuse, in one line, an architecture and a recipe that cannot train together, or options (`given`: the names the user gave) that would do nothing."
     if arch.nz == 0 and (recipe.use_E or recipe.lambda_z > 0 or recipe.lambda_kl > 0):
-        raise ValueError(f"nz=0 leaves no code to encode or recover, but variant {recipe.variant!r} trains an encoder or latent terms: "
-                         "use variant='pix2pix+noise' (no encoder, no latent terms) with nz=0, or nz >= 1.")
+        raise ValueError(f"{_is('nz', 0)} leaves no code to encode or recover, but {_is('variant', recipe.variant)} trains an encoder or latent terms: "
+                         f"use {_is('variant', 'pix2pix+noise')} (no encoder, no latent terms) with {_is('nz', 0)}, or {opt('nz')} >= 1.")
     if not recipe.use_E and (recipe.lambda_z > 0 or recipe.lambda_kl > 0):
-        raise ValueError("use_E=False leaves no encoder for the latent L1 and the KL: set lambda_z=0 and lambda_kl=0 too "
-                         "(variant='pix2pix+noise' does), or keep use_E=True.")
+        raise ValueError(f"{_is('use_E', False)} leaves no encoder for the latent L1 and the KL: set {_is('lambda_z', 0)} and {_is('lambda_kl', 0)} too "
+                         f"({_is('variant', 'pix2pix+noise')} does), or keep the encoder.")
     side = min(as_hw(arch.size)) / 2 ** (arch.num_Ds - 1) / 2 ** d_layers(arch.size)
-    if side < 3: raise ValueError(f"num_Ds={arch.num_Ds} at size {arch.size}: the smallest discriminator scale would see less than one patch. "
-                                  f"Use num_Ds <= {max(1, arch.num_Ds - int(math.ceil(math.log2(3 / side))))}, or larger images.")
+    if side < 3: raise ValueError(f"{_is('num_Ds', arch.num_Ds)} at {opt('size')} {arch.size}: the smallest discriminator scale would see less than one patch. "
+                                  f"Use {opt('num_Ds')} <= {max(1, arch.num_Ds - int(math.ceil(math.log2(3 / side))))}, or larger images.")
     if round(arch.ndf / 2 ** (arch.num_Ds - 1)) < 1:     # scale i has width round(ndf / 2**i)
-        raise ValueError(f"num_Ds={arch.num_Ds} with ndf={arch.ndf}: the smallest discriminator scale would have no channels. "
-                         f"Use ndf >= {2 ** (arch.num_Ds - 1)} or fewer scales.")
+        raise ValueError(f"{_is('num_Ds', arch.num_Ds)} with {_is('ndf', arch.ndf)}: the smallest discriminator scale would have no channels. "
+                         f"Use {opt('ndf')} >= {2 ** (arch.num_Ds - 1)} or fewer scales.")
+    # options that would be silently ignored by this recipe
+    idle = []
+    if recipe.warmup and recipe.lambda_kl == 0 and recipe.lambda_z == 0: idle.append((f"{opt('warmup')}", 'ramps up the KL and latent terms, and this recipe has neither'))
+    if recipe.latent_trains_E and recipe.lambda_z == 0: idle.append((_is('latent_trains_E', True), 'lets the latent L1 train E, and this recipe has no latent L1'))
+    if recipe.use_same_D and recipe.lambda_GAN2 == 0: idle.append((_is('use_same_D', True), 'shares D with the cLR-GAN flow, and this recipe has no cLR-GAN GAN loss'))
+    if not recipe.use_vae and recipe.lambda_L1 == recipe.lambda_GAN == recipe.lambda_kl == 0:
+        idle.append((_is('use_vae', False), 'changes the cVAE-GAN flow, and this recipe trains no cVAE-GAN term'))
+    unused = [k for k in ('netE', 'nef') if k in given] if not recipe.use_E else []
+    if unused and remedy(True, False):   # Python: one architecture for a loop over variants is natural; say it, do not refuse
+        print(f"note: {_is('variant', recipe.variant)} has no encoder, so {' and '.join(f'{k}={getattr(arch, k)!r}' for k in unused)} "
+              f"{'is' if len(unused) == 1 else 'are'} not used.")
+    else: idle += [(opt(k), 'shapes the encoder, and this recipe has none') for k in unused]
+    if idle: raise ValueError(f"{idle[0][0]} {idle[0][1]} ({_is('variant', recipe.variant)}): it would do nothing. Drop it, or choose a recipe that uses it.")
 
 # %% ../nbs/10_learner.ipynb #f1c0de08
 def bicycle_learner(dls, variant='bicycle', seed=None, cbs=None, **kwargs):

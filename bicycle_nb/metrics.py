@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 from fastcore.all import *
-from .data import classify_mode
+from .data import classify_mode, PALETTE
 from .inference import sample
 
 # %% auto #0
@@ -45,7 +45,11 @@ def classify_samples(samples, max_dist=60.):
 
 def mode_coverage(model, A, n=20, n_modes=10, max_dist=60., seed=0):
     "Coverage, JSD to uniform and valid share of `n` samples per input of `A` (shapes data)."
-    if n < 1: raise ValueError(f'mode_coverage needs n >= 1 samples per input, got n={n}.')
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f'mode_coverage needs n >= 1 samples per input, got n={n!r}.')
+    if isinstance(n_modes, bool) or not isinstance(n_modes, int) or not 2 <= n_modes <= len(PALETTE):
+        raise ValueError(f'n_modes must be the number of colours of the shapes data, between 2 and {len(PALETTE)}, got {n_modes!r}.')
+    if not (isinstance(max_dist, (int, float)) and 0 <= max_dist < math.inf):
+        raise ValueError(f'max_dist is a colour distance (0..441 in RGB units, default 60), got {max_dist!r}.')
     return coverage_of_labels(classify_samples(sample(model, A, n=n, seed=seed), max_dist), n_modes)
 
 # %% ../nbs/12_metrics.ipynb #2632481c
@@ -170,6 +174,9 @@ def kid(f_real, f_fake):
     0 in expectation when both sets come from one distribution, so it can come out slightly negative. Needs
     n, m >= 3. Returns dict(kid, se, n_real, n_fake)."""
     X, Y = np.asarray(f_real, dtype=np.float64), np.asarray(f_fake, dtype=np.float64)
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        raise ValueError(f'kid needs two feature matrices [n, d] and [m, d] of one width d, got {X.shape} and {Y.shape}.')
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()): raise ValueError('kid: the features hold NaN or infinite values.')
     n, m, d = len(X), len(Y), X.shape[1]
     if n < 3 or m < 3: raise ValueError(f'kid needs at least 3 real and 3 fake feature vectors, got {n} and {m}.')
     Kxx, Kyy, Kxy = ((a @ b.T / d + 1) ** 3 for a, b in ((X, X), (Y, Y), (X, Y)))
@@ -198,11 +205,17 @@ def _check_images(x, what, least):
     if len(x) < least:
         raise ValueError(f"{what} has {len(x)} image(s); this estimate needs at least {least} (a covariance or a pairwise mean; "
                          f"FID is only comparable at equal, large counts: the usual minimum is 2048).")
+    if not torch.isfinite(x).all() or x.min() < -1.001 or x.max() > 1.001:
+        raise ValueError(f"{what} must hold values in [-1, 1] (the generator's range; load_image gives it), got {x.min().item():.3g}..{x.max().item():.3g}.")
     return x
+
+def _check_batch(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f'batch_size must be an integer >= 1, got {batch_size!r}.')
 
 def inception_features(images, batch_size=16, device='cpu'):
     "Inception pool features [N, 2048] (float64) of images [N, 3, H, W] in [-1, 1], prepared as for FID (8-bit, resized to 299)."
-    _check_images(images, 'images', 1)
+    _check_images(images, 'images', 1); _check_batch(batch_size)
     fh = _fid_helper(device)
     return np.concatenate([fh.extract_feats(images[i:i + batch_size].float(), data_range=[-1, 1], resize_hw=fh.resize_hw,
                                             resample_mode=fh.resample_mode, quant=True)

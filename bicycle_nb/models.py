@@ -17,7 +17,7 @@ from .data import as_hw, norm_size, opt
 __all__ = ['SHAPES_MODEL', 'SHIPPED_FORMAT', 'option', 'check_option', 'Options', 'Arch', 'norm_layer', 'act_layer',
            'init_weights', 'tile_z', 'cat_z', 'unet_levels', 'UnetG', 'encoder_stages', 'ResBlockDown', 'ResnetE',
            'ConvE', 'd_layers', 'patchgan', 'MultiscaleD', 'arch_of', 'BicycleGAN', 'bicycle_model', 'shipped_path',
-           'load_shipped', 'pretrained_shapes', 'n_params']
+           'load_nets', 'load_shipped', 'pretrained_shapes', 'n_params']
 
 # %% ../nbs/01_models.ipynb #a1c0de02
 def option(default, help, choices=None, min=None, max=None, gt=None, lt=None, resume=False, needs=None):
@@ -59,17 +59,17 @@ class Arch(Options):
     size: int | tuple = option(256, 'image size: H = W, or (H, W) [--crop_size]')
     input_nc: int = option(3, 'channels of the input A: 1 (grayscale) or 3 [--input_nc]', choices=(1, 3))
     output_nc: int = option(3, 'channels of the target B: 1 or 3 [--output_nc]', choices=(1, 3))
-    nz: int = option(8, 'length of the latent code z [--nz]', min=0)
-    ngf: int = option(64, "G's width [--ngf]", min=1)
-    nef: int = option(64, "E's width [--nef]", min=1)
-    ndf: int = option(64, "D's width [--ndf]", min=1)
+    nz: int = option(8, 'length of the latent code z [--nz]', min=0, max=1024)
+    ngf: int = option(64, "G's width [--ngf]", min=1, max=512)
+    nef: int = option(64, "E's width [--nef]", min=1, max=512)
+    ndf: int = option(64, "D's width [--ndf]", min=1, max=512)
     inject: str = option('all', "where G takes z: the input only, or every down block [--where_add]", choices=('input', 'all'))
     netE: str = option('resnet', 'encoder: ResNet or plain convolutions [--netE]', choices=('resnet', 'conv'))
     norm: str = option('instance', 'normalisation layers [--norm]', choices=('instance', 'batch', 'none'))
     nl: str = option('relu', "non-linearity of G's up path [--nl]", choices=('relu', 'lrelu', 'elu'))
     upsample: str = option('basic', "G's up-sampling: transposed convolution or bilinear [--upsample]", choices=('basic', 'bilinear'))
     dropout: bool = option(True, "dropout 0.5 in G's inner up blocks [off with --no_dropout]")
-    num_Ds: int = option(2, 'scales of each PatchGAN discriminator [--num_Ds]', min=1)
+    num_Ds: int = option(2, 'scales of each PatchGAN discriminator [--num_Ds]', min=1, max=8)
     conditional_D: bool = option(False, 'the discriminators see A beside B [--conditional_D]')
     direction: str = option('AtoB', 'which half of an A|B file is the input A [--direction]', choices=('AtoB', 'BtoA'))
     def __post_init__(self):
@@ -290,15 +290,30 @@ def shipped_path(name=SHAPES_MODEL):
     "Where the package keeps its shipped model `name`."
     return Path(str(importlib.resources.files('bicycle_nb')))/'assets'/name
 
+def load_nets(model, nets, path, names=None):
+    """Load the state dicts `nets` ({'G': ..., 'E': ...}) into `model`'s networks `names` (default: all it has); a file whose weights
+    do not fit the architecture it records gets one line naming `path` and the network, not torch's list of keys."""
+    for k in names or [k for k in ('G', 'E', 'D', 'D2') if getattr(model, k, None) is not None]:
+        if not isinstance(nets.get(k), dict): raise ValueError(f"{path} has no weights for {k}: the file is damaged or was not written by bicycle_nb.")
+        try: getattr(model, k).load_state_dict(nets[k])
+        except RuntimeError as e:
+            first = next((l.strip() for l in str(e).splitlines()[1:] if l.strip()), str(e))
+            raise ValueError(f"{path}: the weights of {k} do not fit the architecture the file records ({first.rstrip('.')}). "
+                             f"The file was changed after it was saved, or written by other code.") from None
+    return model
+
 def load_shipped(fname, device='cpu'):
     "A shipped model (G and E, float32, eval mode) from `fname`; `model.info` says how it was trained."
     fname = Path(fname)
     if not fname.exists(): raise FileNotFoundError(f'No shipped model at {fname}: reinstall bicycle_nb (its wheel carries it).')
-    ck = torch.load(fname, map_location='cpu', weights_only=True)
-    if not isinstance(ck, dict) or ck.get('format') != SHIPPED_FORMAT: raise ValueError(f'{fname} is not a shipped bicycle_nb model.')
+    if fname.is_dir(): raise ValueError(f'{fname} is a folder, not a shipped model file.')
+    try: ck = torch.load(fname, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f'{fname} is not a readable model file ({type(e).__name__}): it is truncated or not a shipped bicycle_nb model.') from None
+    if not isinstance(ck, dict) or ck.get('format') != SHIPPED_FORMAT or not isinstance(ck.get('nets'), dict):
+        raise ValueError(f'{fname} is not a shipped bicycle_nb model.')
     model = bicycle_model(Arch(**Arch.pick(ck.get('arch', ck.get('opts', {})))), use_D=False, use_D2=False)
-    for k in ('G', 'E'): getattr(model, k).load_state_dict({n: t.float() if t.is_floating_point() else t for n, t in ck['nets'][k].items()})
-    model.info = ck['info']
+    load_nets(model, {k: {n: t.float() if t.is_floating_point() else t for n, t in v.items()} for k, v in ck['nets'].items() if isinstance(v, dict)}, fname, ('G', 'E'))
+    model.info = ck.get('info', {})
     return model.eval().to(device)
 
 def pretrained_shapes(device='cpu'):

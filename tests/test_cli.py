@@ -23,7 +23,7 @@ def run(name, *args, **kw):
     ('bicycle_nb_shapes', ['/tmp/x', '--size', '8'], 'size must be'),
     ('bicycle_nb_train', ['--epochs', '-1'], 'epochs must be >= 0'),
     ('bicycle_nb_train', ['--threads', '0'], 'threads must be >= 1'),
-    ('bicycle_nb_train', ['--nz', '0'], 'nz=0 leaves no code'),
+    ('bicycle_nb_train', ['--nz', '0'], '--nz 0 leaves no code'),
 ])
 def test_user_errors_are_one_line(name, args, contains, tmp_path):
     r = run(name, *args, cwd=tmp_path)

@@ -28,21 +28,16 @@ def refused(main, argv, *contains):
 
 # 1. ranges: every declared option of every command, with a value it does not take ---------------------------
 
-def bad_value(f):
-    "A value outside what the declared option `f` takes, as typed on the command line (None: a free-form option)."
+def bad_values(f):
+    "Every kind of value outside what the declared option `f` takes, as typed on the command line (below, above, not a choice)."
     m = f.metadata
-    if m['choices']: return 'nope' if isinstance(m['choices'][0], str) else '2'
+    if m['choices']: return ['nope' if isinstance(m['choices'][0], str) else '2']
     num = str(f.type).split('|')[0].strip()
-    if num not in ('int', 'float'): return None
-    if m['gt'] is not None: return str(m['gt'])
-    if m['lt'] is not None: return str(m['lt'])
-    if m['min'] is not None: return str(m['min'] - 1)
-    if m['max'] is not None: return str(m['max'] + 1)
-    return None
+    if num not in ('int', 'float'): return []
+    return [str(v) for v in (m['gt'], m['lt'], None if m['min'] is None else m['min'] - 1, None if m['max'] is None else m['max'] + 1) if v is not None]
 
 def walk(decl, skip=()):
-    return [(name, bad_value(f)) for name, f in decl.declared().items()
-            if name not in skip and not isinstance(f.default, bool) and bad_value(f) is not None]
+    return [(name, v) for name, f in decl.declared().items() if name not in skip and not isinstance(f.default, bool) for v in bad_values(f)]
 
 TRAIN_BASE = ['--n_train', '4', '--epochs', '0', '--epochs_decay', '1', '--size', '32', '--bs', '2', '--ngf', '4', '--nef', '4', '--ndf', '4']
 
@@ -73,6 +68,8 @@ def test_the_walk_covers_the_numbers():
     "The walk above is not empty by accident: the bounded options it must reach."
     names = {n for n, _ in walk(Run) + walk(Arch) + walk(Recipe) + walk(Sample) + walk(Shapes)}
     assert {'bs', 'epochs', 'threads', 'seed', 'ngf', 'nz', 'num_Ds', 'lambda_kl', 'lambda_mmd', 'lr', 'beta1', 'n', 'grid', 'n_valid'} <= names
+    above = {n for n, v in walk(Arch) + walk(Sample) + walk(Shapes) if v.isdigit() and int(v) > 100}     # upper bounds too
+    assert {'nz', 'ngf', 'nef', 'ndf', 'n', 'size'} <= above
 
 def test_a_negative_weight_never_reaches_options_json(tmp_path):
     refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'r'), '--lambda_z', '-0.5'], '--lambda_z must be >= 0')
@@ -117,7 +114,7 @@ def test_encode_gives_one_output_per_input_and_a_grid(inputs, tmp_path):
     with Image.open(tmp_path/'o'/'grid.png') as g: assert g.size == (2 * 64, 2 * 64)       # input | encoded output, per input
 
 def test_official_options_with_a_checkpoint_are_refused(inputs, tmp_path):
-    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--nz', '8', '--out', str(tmp_path/'o')], '--nz describe official weights')
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--nz', '8', '--out', str(tmp_path/'o')], '--nz describes official weights')
 
 # 4. degenerate sizes ---------------------------------------------------------------------------------------------
 
@@ -178,9 +175,125 @@ def test_folders_are_called_folders(inputs, tmp_path):
 def test_advice_is_spelled_where_the_user_is(tmp_path):
     (tmp_path/'d'/'train').mkdir(parents=True); (tmp_path/'d'/'test').mkdir()
     Image.new('RGB', (64, 32)).save(tmp_path/'d'/'train'/'0.png')
-    with pytest.raises(FileNotFoundError, match="valid='test', or valid=None") as e: aligned_dls(tmp_path/'d', size=32, bs=2, valid='val')
+    with pytest.raises(FileNotFoundError, match="valid='test', or valid=False") as e: aligned_dls(tmp_path/'d', size=32, bs=2, valid='val')
     assert '--' not in str(e.value)                                       # Python advice in Python
     with on_command_line(), pytest.raises(FileNotFoundError, match='--valid test, or --valid none'): aligned_dls(tmp_path/'d', size=32, bs=2, valid='val')
     refused(train_main, ['--data', str(tmp_path/'d'), '--valid', 'val', '--size', '32', '--bs', '2', '--out', str(tmp_path/'r')], '--valid test')
     with pytest.raises(ValueError, match=r'^ngf must be >= 1'): Arch(ngf=0)
     with on_command_line(), pytest.raises(ValueError, match=r'^--ngf must be >= 1'): Arch(ngf=0)
+
+# 6. the third round of careless inputs: upper bounds, paths, damaged files, combinations that do nothing ----------
+
+@pytest.mark.parametrize('extra,contains', [
+    (['--load_size', '1000000'], '--load_size (1000000) must be at most 4x --size'),
+    (['--nz', '100000000'], '--nz must be <= 1024'),
+    (['--size', '8192'], '--size must be at most 4096'),
+    (['--variant', 'pix2pix+noise', '--nz', '0', '--warmup', '10'], '--warmup ramps up'),
+    (['--variant', 'pix2pix+noise', '--nz', '0', '--nef', '8'], '--nef shapes the encoder'),
+    (['--variant', 'cVAE-GAN++', '--latent_trains_E'], '--latent_trains_E lets the latent L1 train E'),
+    (['--variant', 'cVAE-GAN', '--use_same_D'], '--use_same_D shares D'),
+    (['--variant', 'cLR-GAN', '--no_use_vae'], '--no_use_vae changes the cVAE-GAN flow'),
+    (['--nz', '0'], '--nz 0 leaves no code'),
+    (['--bs', '3'], 'Try --bs 2'),
+    (['--valid', 'foo'], 'the generated shapes data has only train/ and val/'),
+    (['--n_train', '1'], '--n_train 1 is fewer than --bs 2'),
+    (['--out', ''], '--out is empty')])
+def test_train_refuses_before_writing_anything(tmp_path, extra, contains):
+    argv = TRAIN_BASE + ['--out', str(tmp_path/'run')] + extra
+    refused(train_main, argv, contains)
+    assert not (tmp_path/'run').exists() and sorted(p.name for p in tmp_path.iterdir()) == []
+
+def test_paths_that_are_files(tmp_path):
+    (tmp_path/'afile').write_text('x')
+    refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'afile'/'x')], 'which is a file, not a folder')
+    refused(train_main, TRAIN_BASE[2:] + ['--data', str(tmp_path/'afile'), '--out', str(tmp_path/'r')], 'is a file, not a dataset folder')
+    refused(shapes_main, [str(tmp_path/'afile')], 'is a file, not a folder')
+    refused(shapes_main, [''], 'path is empty')
+    refused(train_main, TRAIN_BASE + ['--data', str(tmp_path), '--out', str(tmp_path/'r')], '--n_train sets the size of the generated shapes data')
+
+def test_a_diverging_run_leaves_no_half_written_files(tmp_path):
+    err = refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'r'), '--lambda_L1', '1e308', '--threads', '1'], 'became inf', 'start again')
+    assert 'Exception occured' not in err
+    assert sorted(p.name for p in (tmp_path/'r').iterdir()) == ['shapes']          # the complete data stays, nothing of the run
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp('tiny')
+    data = make_shapes(root/'d', n_train=4, n_valid=2, size=32)
+    code, err = call(train_main, TRAIN_BASE[2:] + ['--data', str(data), '--out', str(root/'r'), '--threads', '1'])
+    assert code == 0, err
+    return root
+
+def test_damaged_checkpoints_get_one_line(tiny_run, tmp_path, inputs):
+    from bicycle_nb.checkpoint import load_checkpoint
+    ck = torch.load(tiny_run/'r'/'checkpoint.pth', weights_only=True)
+    cases = {'nonets': {k: v for k, v in ck.items() if k != 'nets'}, 'extra': {**ck, 'arch': {**ck['arch'], 'wings': 2}},
+             'mismatch': {**ck, 'arch': {**ck['arch'], 'ngf': 8}}}
+    for name, contains in (('nonets', 'is damaged: it has no nets'), ('extra', "'wings'"), ('mismatch', 'the weights of G do not fit')):
+        torch.save(cases[name], tmp_path/f'{name}.pth')
+        refused(sample_main, [str(inputs/'two'), '--checkpoint', str(tmp_path/f'{name}.pth'), '--out', str(tmp_path/'o')], contains)
+        with pytest.raises(ValueError, match=contains.replace('(', r'\(')): load_checkpoint(tmp_path/f'{name}.pth')
+    (tmp_path/'cut.pth').write_bytes((tiny_run/'r'/'checkpoint.pth').read_bytes()[:1000])
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', str(tmp_path/'cut.pth'), '--out', str(tmp_path/'o')], 'truncated')
+    assert not (tmp_path/'o').exists()
+
+def test_resume_finds_the_data_from_another_folder_and_keeps_no_lost_change(tiny_run, monkeypatch):
+    run = tiny_run/'r'
+    assert Path(json.loads((run/'options.json').read_text())['data']).is_absolute()
+    (tiny_run/'elsewhere').mkdir(); monkeypatch.chdir(tiny_run/'elsewhere')
+    before = (run/'options.json').read_text()
+    refused(train_main, ['--resume', '--out', str(run), '--lr', '0.0001'], 'would apply to no epoch', '--epochs')
+    assert (run/'options.json').read_text() == before                            # the refused change is not recorded
+    code, err = call(train_main, ['--resume', '--out', str(run), '--epochs', '1', '--threads', '1'])
+    assert code == 0, err
+
+def test_sampling_writes_nothing_for_a_refused_reference_and_names_stale_files(inputs, tmp_path, capsys):
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--encode', str(tmp_path/'none.png'), '--out', str(tmp_path/'o')], 'No image')
+    assert not (tmp_path/'o').exists()
+    assert call(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--n', '4', '--out', str(tmp_path/'o')])[0] == 0
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out): sample_main([str(inputs/'two'), '--checkpoint', 'shapes', '--n', '2', '--out', str(tmp_path/'o')])
+    assert 'also holds 4 older images' in out.getvalue()
+    refused(sample_main, [str(inputs/'two'), '--G', 'g.pth', '--E', 'e.pth', '--out', str(tmp_path/'o')], '--E (an official encoder) is used only by')
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--n', '20000000'], '--n must be <= 10000')
+
+def test_help_shows_no_default_for_switches():
+    text = cli._train_parser().format_help()
+    assert '--no_dropout' in text and '(default: True)' not in text and '(default: False)' not in text and '(default: 8)' in text
+
+def test_interrupts_name_what_is_kept(capsys):
+    def stop(argv): raise KeyboardInterrupt
+    for prog, says in (('bicycle_nb_sample', 'images written so far'), ('bicycle_nb_train', '--resume')):
+        with pytest.raises(SystemExit): cli.friendly_errors(prog, stop)
+        assert says in capsys.readouterr().err
+
+def test_python_api_refuses_the_same_things():
+    from bicycle_nb.inference import sample, encode
+    from bicycle_nb.models import load_shipped
+    from bicycle_nb.metrics import mode_coverage, kid, fid
+    m, A = pretrained_shapes(), torch.zeros(1, 3, 64, 64)
+    for kw, msg in ((dict(n=0), 'n must be an integer >= 1'), (dict(n=2.5), 'n must be'), (dict(chunk=0), 'chunk must be'),
+                    (dict(seed=-1), 'seed must be an integer >= 0'), (dict(n=2, z=torch.zeros(2, 8), seed=1), 'seed would do nothing')):
+        with pytest.raises(ValueError, match=msg): sample(m, A, **kw)
+    with pytest.raises(ValueError, match=r'B is \(32, 32\)'): encode(m, torch.zeros(1, 3, 32, 32))
+    with pytest.raises(ValueError, match='3-channel targets'): encode(m, torch.zeros(1, 1, 64, 64))
+    with pytest.raises(ValueError, match='size must be an integer >= 16 and <= 1024'): make_shapes('x', size=64.0)
+    with pytest.raises(ValueError, match='is a folder'): load_shipped(Path(__file__).parent)
+    with pytest.raises(TypeError, match="unexpected keyword 'shufle'"): aligned_dls('x', size=32, bs=2, shufle=True)
+    for kw, msg in ((dict(n_modes=0), 'n_modes'), (dict(n_modes=11), 'n_modes'), (dict(max_dist=-1), 'max_dist')):
+        with pytest.raises(ValueError, match=msg): mode_coverage(m, A, n=2, **kw)
+    with pytest.raises(ValueError, match='one width'): kid(np.zeros((4, 3)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match='NaN'): kid(np.full((4, 3), np.nan), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r'values in \[-1, 1\]'): fid(torch.full((2, 3, 32, 32), 255.), torch.zeros(2, 3, 32, 32))
+
+def test_valid_cannot_be_the_training_folder(tmp_path):
+    data = make_shapes(tmp_path/'d', n_train=4, n_valid=2, size=32)
+    with pytest.raises(ValueError, match='valid=False'): aligned_dls(data, size=32, bs=2, valid='train')
+    refused(train_main, TRAIN_BASE[2:] + ['--data', str(data), '--valid', 'train', '--out', str(tmp_path/'r')], '--valid none')
+
+def test_encoder_options_without_an_encoder_are_named_in_python(tmp_path, capsys):
+    "Python: one architecture for a loop over variants is natural, so it is said, not refused (the command line refuses a typed --nef)."
+    from bicycle_nb.learner import bicycle_learner
+    dls = aligned_dls(make_shapes(tmp_path/'d', n_train=2, n_valid=0, size=32), size=32, bs=2)
+    bicycle_learner(dls, variant='pix2pix+noise', nz=0, ngf=4, nef=4, ndf=4)
+    assert "variant='pix2pix+noise' has no encoder, so nef=4 is not used" in capsys.readouterr().out
