@@ -5,9 +5,11 @@ do it: open the file, convert to RGB, cut at w/2, one random crop position and f
 to `load_size` (bicubic), cropped to `size`, flipped, `ToTensor`, `Normalize(0.5, 0.5)`; batched by a torch `DataLoader`.
 Ours is `aligned_dls(...).train` (same resize, crop and flip; batches normalised to [-1, 1]).
 
-Both run with one torch thread. Per core: no workers. With workers: `--workers` (default 2) loader processes each.
-Rounds alternate the two loaders (fresh iterator each round, its first batch not timed). Also: the time from
-`aligned_dls` to the first batch on a folder of `--startup_files` files (copies of the generated pairs).
+Both run with one torch thread. Per core: no workers. With workers: `--workers` (default 2) loader processes each,
+at batch 2 (the official edges2shoes setting) and batch 8. Rounds alternate the loaders (a fresh iterator each
+time; its first 10 batches, worker start-up included, not timed). The folder holds `--files` generated pairs, hard
+linked up to `--linked` files so that an epoch is long enough for workers. Also: the time from `aligned_dls` to the
+first batch on a folder of `--startup_files` files.
 
     python bench/data.py                          # 512x256 JPEG pairs, load_size 286, size 256, batch 2; prints JSON
     python bench/data.py --files 400 --rounds 3 --startup_files 50000
@@ -58,19 +60,28 @@ def ours_loader(root, a, workers):
     from bicycle_nb.data import aligned_dls
     return aligned_dls(root, size=a.size, bs=a.bs, load_size=a.load_size, num_workers=workers, seed=0).train
 
-def pairs_per_s(dl, batches):
-    "Pairs per second over `batches` batches of a fresh iterator (its first batch, with any worker start-up, not timed)."
-    it = iter(dl); next(it)
+def pairs_per_s(dl, batches, skip=10):
+    "Pairs per second over `batches` batches of a fresh iterator (its first `skip` batches, with any worker start-up, not timed)."
+    it = iter(dl)
+    for _ in range(skip): next(it)
     t = time.perf_counter(); n = 0
     for _ in range(batches):
         b = next(it); n += len(b[0]) if isinstance(b, (tuple, list)) else len(b['A'])
     return n / (time.perf_counter() - t)
 
+def link_up(root, n_files):
+    "Hard links (or copies) of `root/train`'s files until it holds `n_files`."
+    src = sorted((root/'train').iterdir())
+    for i in range(len(src), n_files):
+        s, d = src[i % len(src)], root/'train'/f'link_{i:06d}.jpg'
+        try: os.link(s, d)
+        except OSError: shutil.copyfile(s, d)
+
 def startup(root, n_files, a):
     "Seconds from `aligned_dls` to the first batch on a folder of `n_files` pairs (hard links or copies of `root`'s)."
     big = Path(tempfile.mkdtemp(prefix='bench_startup_'))/'d'
     (big/'train').mkdir(parents=True)
-    src = sorted((root/'train').iterdir())
+    src = sorted(p for p in (root/'train').iterdir() if not p.name.startswith('link_'))
     for i in range(n_files):
         s, d = src[i % len(src)], big/'train'/f'{i:06d}.jpg'
         try: os.link(s, d)
@@ -86,7 +97,8 @@ def startup(root, n_files, a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--files', type=int, default=300); ap.add_argument('--batches', type=int, default=60)
+    ap.add_argument('--files', type=int, default=300); ap.add_argument('--linked', type=int, default=2000)
+    ap.add_argument('--pairs', type=int, default=600, help='timed pairs per measurement')
     ap.add_argument('--rounds', type=int, default=3); ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--size', type=int, default=256); ap.add_argument('--load_size', type=int, default=286); ap.add_argument('--bs', type=int, default=2)
     ap.add_argument('--startup_files', type=int, default=50000, help='0: skip the start-up measurement')
@@ -96,22 +108,32 @@ def main():
     root = Path(tempfile.mkdtemp(prefix='bench_data_'))
     t0 = time.time()
     make_folder(root, a.files)
+    src_files = sorted(str(p) for p in (root/'train').iterdir())
+    startup_res = startup(root, a.startup_files, a) if a.startup_files else None
+    link_up(root, a.linked)
     files = sorted(str(p) for p in (root/'train').iterdir())
-    res = dict(machine=machine(threads=1), what=f'{a.files} JPEG pairs 512x256 (quality 95), load_size {a.load_size}, size {a.size}, batch {a.bs}',
-               rounds=[])
+    res = dict(machine=machine(threads=1), what=f'{a.files} JPEG pairs 512x256 (quality 95) linked up to {len(files)} files, '
+               f'load_size {a.load_size}, size {a.size}', rounds=[])
+    w = a.workers
+    cases = [('official', 0, a.bs), ('ours', 0, a.bs), ('official', w, a.bs), ('ours', w, a.bs), ('official', 0, 8), ('ours', 0, 8),
+             ('official', w, 8), ('ours', w, 8)]
     for r in range(a.rounds):
         row = {}
-        for name, workers in (('official', 0), ('ours', 0), ('official', a.workers), ('ours', a.workers)):
-            dl = official_loader(files, a, workers) if name == 'official' else ours_loader(root, a, workers)
-            row[f'{name}_w{workers}'] = round(pairs_per_s(dl, a.batches), 1)
+        for name, workers, bs in cases:
+            b = argparse.Namespace(**{**vars(a), 'bs': bs})
+            dl = official_loader(files, b, workers) if name == 'official' else ours_loader(root, b, workers)
+            row[f'{name}_w{workers}_bs{bs}'] = round(pairs_per_s(dl, a.pairs // bs), 1)
         res['rounds'].append(row); print(json.dumps(row), file=sys.stderr)
     med = {k: statistics.median(r[k] for r in res['rounds']) for k in res['rounds'][0]}
-    w = a.workers
     res['median_pairs_per_s'] = med
-    res['ratios'] = dict(ours_vs_official_per_core=round(med['ours_w0'] / med['official_w0'], 2),
-                         ours_vs_official_workers=round(med[f'ours_w{w}'] / med[f'official_w{w}'], 2),
-                         ours_workers_vs_one_core=round(med[f'ours_w{w}'] / med['ours_w0'], 2))
-    if a.startup_files: res['startup'] = startup(root, a.startup_files, a)
+    q = lambda x, y: round(med[x] / med[y], 2)
+    res['ratios'] = dict(ours_vs_official_per_core=q(f'ours_w0_bs{a.bs}', f'official_w0_bs{a.bs}'),
+                         ours_vs_official_workers=q(f'ours_w{w}_bs{a.bs}', f'official_w{w}_bs{a.bs}'),
+                         ours_workers_vs_one_core=q(f'ours_w{w}_bs{a.bs}', f'ours_w0_bs{a.bs}'),
+                         official_workers_vs_one_core=q(f'official_w{w}_bs{a.bs}', f'official_w0_bs{a.bs}'),
+                         ours_workers_vs_one_core_bs8=q(f'ours_w{w}_bs8', 'ours_w0_bs8'),
+                         official_workers_vs_one_core_bs8=q(f'official_w{w}_bs8', 'official_w0_bs8'))
+    if startup_res: res['startup'] = startup_res
     res['seconds'] = round(time.time() - t0)
     shutil.rmtree(root)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1))

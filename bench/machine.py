@@ -12,11 +12,11 @@ def cpu_name():
     return platform.processor() or 'unknown CPU'
 
 def cpu_isa():
-    "The widest vector extensions the CPU reports: 'AVX-512 + AMX', 'AVX-512', 'AVX2' or '' (from its flags)."
+    "The widest vector extensions the CPU reports, from its flags: 'AVX2', 'AVX-512', with ' + BF16' (avx512_bf16) and ' + AMX' where present."
     try: flags = next((l.split(':', 1)[1].split() for l in open('/proc/cpuinfo') if l.startswith('flags')), [])
     except OSError: flags = []
     isa = 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else ''
-    return f'{isa} + AMX' if isa and 'amx_tile' in flags else isa
+    return isa + (' + BF16' if 'avx512_bf16' in flags else '') + (' + AMX' if 'amx_tile' in flags else '')
 
 def machine(threads=None):
     "A dict naming the machine: cpu, isa, cores (usable), torch threads, torch version and, on CUDA, the GPU."

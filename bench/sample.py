@@ -3,8 +3,10 @@ official test script does), in the same run, alternating the two, at 64 and 256 
 
     python bench/sample.py
 """
-import json, time, statistics
+import json, os, sys, time, statistics
 import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import machine
 from bicycle_nb.models import bicycle_model
 from bicycle_nb.inference import sample
 
@@ -29,4 +31,4 @@ def bench(size, N, n=20, ngf=64, reps=3):
                 batched_samples_per_s=round(N * n / batch, 2), speedup=round(loop / batch, 2))
 
 if __name__ == '__main__':
-    print(json.dumps(dict(torch_threads=torch.get_num_threads(), results=[bench(64, 8), bench(256, 2)]), indent=1))
+    print(json.dumps(dict(machine=machine(), torch_threads=torch.get_num_threads(), results=[bench(64, 8), bench(256, 2)]), indent=1))

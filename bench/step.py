@@ -15,6 +15,8 @@ subprocess each (peak RSS never goes down within a process; on a GPU: CUDA max a
 import argparse, json, os, statistics, subprocess, sys, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import machine, describe
 
 CONFIGS = dict(a=dict(size=256, bs=2, width=64), b=dict(size=128, bs=8, width=16))
 
@@ -150,7 +152,7 @@ def main():
         print(json.dumps(peak)); return
     names = ['baseline', 'ours', 'ours_bf16'] + (['ours_compile'] if a.compile else [])
     res = dict(device=torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU ({a.threads} threads)',
-               torch=torch.__version__, configs={})
+               machine=machine(threads=a.threads), torch=torch.__version__, configs={})
     rate = conv_rate()
     res['conv4x4_gflops_per_s'] = round(rate / 1e9, 1)
     for c in a.configs:

@@ -75,12 +75,13 @@ def save_checkpoint(learn, path, epoch=None):
 
 def read_checkpoint(path, shipped_ok=False):
     "The checkpoint dict at `path` (with `shipped_ok`, a shipped model's dict too), with a clear error for missing, truncated or foreign files."
+    if not isinstance(path, (str, Path)) or not str(path).strip(): raise TypeError(f"path must be the path of a checkpoint file, got {path!r}.")
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}.")
     if path.is_dir():
         inside = ' (it holds checkpoint.pth: give that file)' if (path/'checkpoint.pth').exists() else ''
         raise ValueError(f"{path} is a folder, not a checkpoint file{inside}.")
-    official = remedy('load_official(G_path, E_path)', '--G and --E')
+    official = remedy('load_official(G_path, E_path)', 'bicycle_nb_sample --G and --E')
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}): the file is truncated or not a bicycle_nb checkpoint. "

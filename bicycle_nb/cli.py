@@ -4,13 +4,15 @@
 
 # %% ../nbs/15_cli.ipynb #58ff0e06
 from __future__ import annotations
-import argparse, json, os, shutil, sys, time, warnings
+import argparse, contextlib, csv, importlib, importlib.util, io, json, os, shutil, signal, sys, time, warnings
 # a command line prints one line per problem: silence third-party deprecation chatter raised at import
 warnings.filterwarnings('ignore', category=FutureWarning)
 warnings.filterwarnings('ignore', category=DeprecationWarning)
 from pathlib import Path
+import numpy as np
 import torch
 import matplotlib
+from PIL import Image
 from fastcore.all import *
 from fastai.basics import Callback, Metric, rank_distrib
 from fastai.callback.progress import CSVLogger, ProgressCallback
@@ -20,20 +22,21 @@ from .data import SHAPES_MAX_SIZE, make_shapes, aligned_dls, get_image_files, no
 from .models import Arch, Options, option, pretrained_shapes
 from .losses import Recipe, VARIANTS, recipe_for
 from .training import FlatLinLR, NonFiniteLossError
-from .inference import sample, encode, save_grid, load_image, load_input, to_pil, latent_walk, save_gif, multimodal_grid, grid_image, _draw_z
+from .metrics import EpochDiversity, EpochColours
+from .inference import spread_z, sample, encode, save_grid, load_image, load_input, to_pil, latent_walk, save_gif, multimodal_grid, grid_image, _draw_z
 from .checkpoint import load_checkpoint, read_checkpoint, checkpoint_options, SaveCheckpoint
 from .learner import bicycle_learner, check_combination
 from .official import load_official
 from .distributed import init_distributed, DataParallelBicycle
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'CLI_DEFAULTS', 'RUN_ONLY', 'RESUMABLE', 'RUN_FILES', 'GRID_ROWS', 'CHUNK', 'friendly_errors',
-           'check_out', 'parse_size', 'parse_load_size', 'Shapes', 'shapes_main', 'Run', 'SaveEpochArtifacts',
-           'write_steps', 'read_steps', 'RunETA', 'PlainTable', 'LossCSV', 'plot_losses', 'changed_keys', 'train_main',
-           'Sample', 'sample_name', 'write_samples', 'sample_main']
+__all__ = ['USER_ERRORS', 'CLI_DEFAULTS', 'RUN_ONLY', 'GRID_CODES', 'RESUMABLE', 'RUN_FILES', 'GRID_ROWS', 'CHUNK',
+           'friendly_errors', 'check_out', 'parse_size', 'parse_load_size', 'Shapes', 'shapes_main', 'Run',
+           'SaveEpochArtifacts', 'write_steps', 'read_steps', 'RunETA', 'TensorBoardLog', 'PlainTable', 'LossCSV',
+           'plot_losses', 'changed_keys', 'train_main', 'Sample', 'sample_name', 'write_samples', 'sample_main']
 
 # %% ../nbs/15_cli.ipynb #d985e5c0
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, TypeError, NonFiniteLossError)
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, PermissionError, NotADirectoryError, TypeError, NonFiniteLossError)
 
 _INTERRUPTED = dict(bicycle_nb_train='the last complete checkpoint (if any) is intact; --resume continues from it',
                     bicycle_nb_sample='the images written so far are complete', bicycle_nb_shapes='nothing was written')
@@ -41,16 +44,27 @@ _INTERRUPTED = dict(bicycle_nb_train='the last complete checkpoint (if any) is i
 def _one_line(e):
     "The message of user error `e`: fastai prefixes errors raised in a callback with 'Exception occured in `Name` ...:', drop that."
     msg = str(e)
+    if 'Original Traceback' in msg:     # raised in a DataLoader worker: torch puts the worker's traceback first, the error last
+        msg = [l for l in msg.splitlines() if l.strip()][-1].split(': ', 1)[-1]
     return msg.split('\n\t', 1)[1] if msg.startswith('Exception occured in `') and '\n\t' in msg else msg
 
 def friendly_errors(prog, main, argv=None):
     "Run `main(argv)` `on_command_line` (errors name command-line fixes); print user errors as one line `prog: error: ...` and exit 2, without a traceback."
+    def _terminated(signum, frame): raise KeyboardInterrupt           # SIGTERM (kill, a scheduler) cleans up as Ctrl-C does
+    try: old = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError: old = None                                    # not the main thread: leave signals alone
     try:
         with on_command_line(): main(argv)   # console scripts exit with sys.exit(<return value>): return None for status 0
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; {_INTERRUPTED.get(prog, 'stopped')}.", file=sys.stderr); sys.exit(130)
     except USER_ERRORS as e:
         print(f'{prog}: error: {_one_line(e)}', file=sys.stderr); sys.exit(2)
+    except Exception as e:
+        if type(e).__module__.startswith(('torch._dynamo', 'torch._inductor')):   # torch.compile could not build a network here
+            print(f'{prog}: error: --compile failed in torch.compile ({type(e).__name__}); train without --compile.', file=sys.stderr); sys.exit(2)
+        raise
+    finally:
+        if old is not None: signal.signal(signal.SIGTERM, old)
 
 def check_out(path, what='--out'):
     "`path` as a Path if a folder can be written there (it may exist), else a one-line error: empty, a file, or under a file."
@@ -59,7 +73,15 @@ def check_out(path, what='--out'):
     if path.exists() and not path.is_dir(): raise FileExistsError(f'{what} {path} is a file, not a folder: choose another name.')
     for p in path.parents:
         if p.exists() and not p.is_dir(): raise FileExistsError(f'{what} {path} lies under {p}, which is a file, not a folder: choose another place.')
+    if path.resolve() == Path(path.resolve().anchor): raise ValueError(f'{what} {path} is the root of the file system: choose a folder for this run.')
+    near = next(p for p in [path, *path.parents] if p.exists()) if not path.exists() else path
+    if not os.access(near, os.W_OK): raise PermissionError(f'{what} {path}: {near} cannot be written here: choose a folder you can write.')
     return path
+
+def _inside(a, b):
+    "True when path `a` is `b` or lies inside it."
+    a, b = Path(a).resolve(), Path(b).resolve()
+    return a == b or b in a.parents
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     "Every option's default in --help, except switches' (a --no_X flag's stored default True would read as its own)."
@@ -123,8 +145,8 @@ def _given_defaults(a, decl):
 @dataclass
 class Shapes(Options):
     "The options of `bicycle_nb_shapes` (besides the folder to write)."
-    n_train: int = option(2000, 'training pairs', min=1)
-    n_valid: int = option(100, 'validation pairs (0: no val/ folder)', min=0)
+    n_train: int = option(2000, 'training pairs', min=1, max=1_000_000)
+    n_valid: int = option(100, 'validation pairs (0: no val/ folder)', min=0, max=1_000_000)
     size: int = option(64, 'side of each (square) half, in pixels', min=16, max=SHAPES_MAX_SIZE)
     seed: int = option(0, 'seed: same seed, same bytes', min=0)
 
@@ -157,12 +179,17 @@ class Run(Options):
     bs: int = option(8, 'batch size (even: each batch is split into a cVAE-GAN and a cLR-GAN half)', min=2)
     epochs: int = option(8, 'epochs at constant lr (may grow on --resume to extend a run)', min=0, resume=True)
     epochs_decay: int = option(8, 'epochs of linear lr decay after --epochs', min=0, resume=True)
-    n_train: int = option(2000, 'shapes images to generate when --data is not given', min=1)
+    n_train: int = option(2000, 'shapes images to generate when --data is not given', min=1, max=1_000_000)
     seed: int = option(0, 'seed of the initial weights, the data order and the noise', min=0)
-    threads: int = option(None, 'torch CPU threads; None: torch decides', min=1)
+    threads: int = option(None, "torch CPU threads; None: torch decides. Recorded: a resume uses the run's count (other counts round differently)",
+                          min=1, max=1024, resume=True)
+    num_workers: int = option(None, "data loader processes [--num_threads]; None: the cores (at most 8) when training on a GPU, "
+                                    "0 on a CPU. A seed and a worker count give the same batches", min=0, max=64, resume=True)
     resume: bool = option(False, "continue (or, with more --epochs, extend) the run in --out; options not given keep the run's values")
+    tensorboard: bool = option(False, "also log the losses, the diversity columns and the epoch grids for TensorBoard, in --out/tensorboard "
+                                      "(pip install 'bicycle_nb[tensorboard]')")
 
-RUN_ONLY = ('out', 'resume', 'threads')                                       # how this process runs, not part of the run's options
+RUN_ONLY = ('out', 'resume', 'tensorboard')                                       # how this process runs, not part of the run's options
 
 def _train_parser():
     p = _parser('bicycle_nb_train', 'Train BicycleGAN (or a paper variant) and write checkpoints and sample grids.')
@@ -174,13 +201,15 @@ def _train_parser():
     _add_options(recipe, Recipe, none_default=True, skip=('variant',))
     return p
 
+GRID_CODES = 10    # the epoch grid's codes, spread over the prior (`spread_z`): a few random ones can all land on one colour
+
 class SaveEpochArtifacts(Callback):
     "After each epoch: a sample grid PNG, the per-step losses (`steps.csv`, so the record survives resumes) and their plot."
     order = SaveCheckpoint.order - 1   # before the checkpoint that marks the epoch done: a run killed in between redoes both
     def __init__(self, out, A, B): store_attr()
     def after_epoch(self):
         if rank_distrib() or self.epoch < getattr(self.learn, 'resume_epoch', 0): return   # rank 0 only; skip resumed-over epochs
-        save_grid(self.learn.model, self.A, self.out/'samples'/f'epoch_{self.epoch:03d}.png', B=self.B, n=6, seed=0)
+        save_grid(self.learn.model, self.A, self.out/'samples'/f'epoch_{self.epoch:03d}.png', B=self.B, z=spread_z(GRID_CODES, self.learn.model.nz))
         hist = self.learn.loss_log.history
         write_steps(hist, self.out/'steps.csv')
         plot_losses(hist, self.out/'losses.png')
@@ -209,6 +238,27 @@ class RunETA(Metric):
         done = self.learn.epoch - self.start + 1
         return format_time((time.time() - self.t0) / max(done, 1) * (self.total - self.learn.epoch - 1))
 
+class TensorBoardLog(Callback):
+    "For TensorBoard (`--tensorboard`): each step's losses, each epoch's numeric columns and sample grid, by the run's global step."
+    order = SaveEpochArtifacts.order + 2    # after the Recorder's row and the epoch's grid
+    def __init__(self, out): self.out = Path(out)
+    def before_fit(self):
+        self.writer = None if rank_distrib() else importlib.import_module('torch.utils.tensorboard').SummaryWriter(str(self.out/'tensorboard'))
+    def after_batch(self):
+        if self.writer is None or not self.training or not self.learn.loss_log.history: return
+        step = self.learn.bicycle_step.n_steps
+        self.writer.add_scalar('train/smoothed_loss', float(self.smooth_loss), step)
+        for k, v in self.learn.loss_log.history[-1].items(): self.writer.add_scalar(f'train/{k}', v, step)
+    def after_epoch(self):
+        if self.writer is None or self.epoch < getattr(self.learn, 'resume_epoch', 0): return
+        for k, v in zip(self.recorder.metric_names, self.recorder.log):
+            if k != 'epoch' and isinstance(v, (int, float)): self.writer.add_scalar(f'epoch/{k}', v, self.epoch)
+        grid = self.out/'samples'/f'epoch_{self.epoch:03d}.png'
+        if grid.exists(): self.writer.add_image('samples', np.asarray(Image.open(grid).convert('RGB')), self.epoch, dataformats='HWC')
+        self.writer.flush()
+    def after_fit(self):
+        if self.writer is not None: self.writer.close()
+
 class PlainTable(Callback):
     "Without a terminal (a log file): fastai's table as plain lines, no progress bars."
     order = 55
@@ -227,11 +277,20 @@ class LossCSV(CSVLogger):
             keep = rows[:1] + [r for r in rows[1:] if r.split(',', 1)[0].isdigit() and int(r.split(',', 1)[0]) < done]
             if len(keep) < len(rows):
                 Path(f'{f}.tmp').write_text(''.join(r + '\n' for r in keep)); os.replace(f'{f}.tmp', f)
+        if self.append and f.exists() and f.stat().st_size: self._match_header(f)
         fresh = not (self.append and f.exists() and f.stat().st_size)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.file = f.open('a' if self.append else 'w')
         if fresh: self.file.write(','.join(self.recorder.metric_names) + '\n')
         self.old_logger, self.learn.logger = self.logger, self._write_line
+    def _match_header(self, f):
+        "A log written with other columns (a run from an older version): rewrite it under this run's header, unknown values empty."
+        with open(f, newline='') as fh: rows = list(csv.DictReader(fh))
+        names = list(self.recorder.metric_names)
+        if rows and list(rows[0]) == names: return
+        with open(f'{f}.tmp', 'w', newline='') as fh:
+            w = csv.DictWriter(fh, names, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
+        os.replace(f'{f}.tmp', f)
     def _write_line(self, log):
         if log and isinstance(log[0], int) and log[0] < getattr(self.learn, 'resume_epoch', 0): return   # no empty rows for resumed-over epochs
         super()._write_line(log)
@@ -265,10 +324,24 @@ def _same(a, b, key=None):
 
 def _read_options(out):
     "A run's options.json, with the names older runs used (`no_dropout`) and options newer than the run at their defaults."
-    saved = json.loads((out/'options.json').read_text())
+    f = out/'options.json'
+    try: saved = json.loads(f.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f'{f} is not readable JSON ({e}): restore the file, or start a new run with another --out.') from None
+    if not isinstance(saved, dict): raise ValueError(f'{f} holds a {type(saved).__name__}, not the options of a run: restore the file, or start a new run.')
     if 'no_dropout' in saved: saved['dropout'] = not saved.pop('no_dropout')
-    opts = {**vars(_train_parser().parse_args([])), **saved}
+    saved.setdefault('num_workers', 0)                   # runs from before the option loaded in the main process
+    defaults = vars(_train_parser().parse_args([]))
+    if unknown := sorted(set(saved) - set(defaults) - set(RUN_ONLY)):
+        raise ValueError(f"{f} holds options this bicycle_nb does not know ({', '.join(unknown)}): restore the file, or upgrade bicycle_nb if a newer version wrote it.")
+    opts = {**defaults, **saved}
     if isinstance(opts['size'], list): opts['size'] = tuple(opts['size'])
+    if isinstance(opts['load_size'], list): opts['load_size'] = tuple(opts['load_size'])
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):   # checked as a fresh run's options are, but named as the file's
+            Run(**Run.pick(opts)); Arch(**Arch.pick(opts)); recipe_for(opts['variant'], **{k: opts[k] for k in Recipe.declared() if k != 'variant'})
+            _check_loader_args(opts['size'], opts['bs'], opts['load_size'], opts['direction'], opts['input_nc'], opts['output_nc'])
+    except (ValueError, TypeError) as e: raise ValueError(f'{f}: {e} The file was edited: restore it, or start a new run.') from None
     return opts
 
 def _declared(k):
@@ -288,6 +361,8 @@ def _resume_options(out, argv):
         raise FileNotFoundError(f'--resume: {out} holds no run to resume (options.json and checkpoint.pth are needed).')
     saved = _read_options(out)
     given = {k: v for k, v in _given(argv).items() if k not in RUN_ONLY}
+    if 'n_train' in given and saved.get('data') is not None:
+        raise ValueError(f"--n_train sets the size of the generated shapes data; {out} trains on --data {saved['data']}, so it does nothing: drop it.")
     changed = []
     for k, v in given.items():
         if _same(v, saved.get(k), k): continue
@@ -307,17 +382,22 @@ def _train(argv=None):
     Run(**Run.pick(vars(a)))                              # every run option checked against its declaration
     out = check_out(a.out)
     if a.epochs + a.epochs_decay < 1: raise ValueError(f'--epochs {a.epochs} and --epochs_decay {a.epochs_decay}: nothing to train; give at least one epoch.')
-    if a.threads is not None: torch.set_num_threads(a.threads)
+    if a.valid is not None and not str(a.valid).strip(): raise ValueError("--valid is empty: give a folder under --data, or none for no validation.")
     changed = []
     if a.resume:
         opts, changed = _resume_options(out, argv)
-        a = argparse.Namespace(**{**opts, 'resume': True, 'out': a.out, 'threads': a.threads})
+        a = argparse.Namespace(**{**opts, 'resume': True, 'out': a.out, 'tensorboard': a.tensorboard})
     elif (out/'checkpoint.pth').exists():
         raise FileExistsError(f'{out} already holds a run: use --resume to continue it (or extend it with more --epochs), or choose another --out.')
+    if a.threads is not None: torch.set_num_threads(a.threads)     # the run's own count on a resume: other counts round differently
+    if a.data is not None and (_inside(out, a.data) or _inside(a.data, out) and not a.resume and Path(a.data).resolve() == out.resolve()):
+        raise ValueError(f'--out {out} is the data folder {a.data} or lies inside it: the run would write into the dataset. Choose another --out.')
     # every option and combination checked before anything is written (the shapes data, the run folder)
     _check_loader_args(a.size, a.bs, a.load_size, a.direction, a.input_nc, a.output_nc)
     recipe0 = recipe_for(a.variant, **{k: getattr(a, k) for k in Recipe.declared() if k != 'variant'})
     check_combination(Arch(**Arch.pick(vars(a))), recipe0, given=_given(argv) if not a.resume else ())
+    if a.tensorboard and importlib.util.find_spec('tensorboard') is None:
+        raise ValueError("--tensorboard needs the tensorboard package: pip install 'bicycle_nb[tensorboard]' (or pip install tensorboard).")
     if a.data is None: _check_shapes_run(a)
     elif 'n_train' in _given(argv): raise ValueError(f'--n_train sets the size of the generated shapes data; with --data {a.data} it does nothing: drop it.')
     parallel = int(os.environ.get('WORLD_SIZE', 1)) > 1     # launched by torchrun / accelerate launch: notebook 14
@@ -328,7 +408,8 @@ def _train(argv=None):
         data = out/'shapes'
     else: data = Path(a.data)
     dls = aligned_dls(data, size=a.size, bs=a.bs, load_size=a.load_size, input_nc=a.input_nc, output_nc=a.output_nc,
-                      direction=a.direction, seed=a.seed, valid=_valid_arg(a.valid))
+                      direction=a.direction, seed=a.seed, valid=_valid_arg(a.valid), num_workers=a.num_workers)
+    a.num_workers = dls.num_workers                      # the count used, in options.json (a resume keeps it)
     if dls.valid_folder is None and not rank_distrib() and a.valid is None:
         print(f'{data} has no val/ folder: training without validation (--valid NAME validates on {data}/NAME).')
     recipe_kw = {k: getattr(a, k) for k in Recipe.declared() if k != 'variant'}
@@ -364,18 +445,24 @@ def _train(argv=None):
                              f"give more epochs with it (--epochs {a.epochs + 1}).")
         print(f"resuming {out}: {start} of {total} epochs done, continuing at epoch {start} (numbered from 0, as in the table)"
               + (f"; changed: {', '.join(changed)}" if changed else ''))
+    existed = out.exists()
     out.mkdir(parents=True, exist_ok=True)
     opts = {k: v for k, v in vars(a).items() if k not in RUN_ONLY}
     if opts['data'] is not None: opts['data'] = str(Path(opts['data']).resolve())   # a resume from another folder finds the data
     opts.update(learn.recipe.asdict())                  # the values the run uses, not None for "the variant's"
+    opts['threads'] = torch.get_num_threads()           # the count this run uses: a resume keeps it (bit for bit)
     if not rank_distrib(): (out/'options.json').write_text(json.dumps(opts, indent=1))
 
     cbs = [SaveCheckpoint(out/'checkpoint.pth'), SaveEpochArtifacts(out, A[:4], B[:4])]
     if not rank_distrib(): cbs.append(LossCSV(str((out/'losses.csv').resolve()), append=a.resume))
-    learn.metrics = list(learn.metrics) + [RunETA(learn, total, start)]
+    shapes = (data/'shapes.json').exists()              # made by make_shapes: its colours can be counted
+    learn.metrics = list(learn.metrics) + [EpochDiversity(learn, A[:4])] + ([EpochColours(learn, A[:8])] if shapes else []) + [RunETA(learn, total, start)]
+    if a.tensorboard and not rank_distrib(): cbs.append(TensorBoardLog(out))
     try: learn.fit(total, learn.lr, cbs=cbs + [FlatLinLR(learn.lr, a.epochs, a.epochs_decay)], start_epoch=start)
     except BaseException:
-        if not a.resume and not rank_distrib() and not (out/'checkpoint.pth').exists(): _remove_run_files(out)   # nothing half-written
+        if not a.resume and not rank_distrib() and not (out/'checkpoint.pth').exists():    # nothing half-written
+            _remove_run_files(out)
+            if not existed and not any(out.iterdir()): out.rmdir()
         raise
     if not rank_distrib(): print(f'done: checkpoint {out/"checkpoint.pth"}, sample grids in {out/"samples"}, losses in {out/"losses.png"}')
     if parallel: torch.distributed.destroy_process_group()
@@ -444,6 +531,9 @@ def _sample_options(argv):
     if a.checkpoint and official:
         raise ValueError(f"{', '.join('--' + k for k in official)} {'describes' if len(official) == 1 else 'describe'} official weights (--G); "
                          f"a checkpoint knows its own: drop {'it' if len(official) == 1 else 'them'}.")
+    for k in ('checkpoint', 'G', 'E', 'encode'):
+        if getattr(a, k) is not None and not str(getattr(a, k)).strip(): raise ValueError(f'--{k} is empty: give a file (or leave the option out).')
+    if not a.inputs.strip(): raise ValueError('the inputs are empty: give an image or a folder of images.')
     if a.E and not (a.encode or a.pairs):
         raise ValueError('--E (an official encoder) is used only by --encode and by the encoded column of --pairs: drop it, or give one of those.')
     check_out(a.out)
@@ -452,6 +542,10 @@ def _sample_options(argv):
         raise ValueError("--encode REF gives each input one output, from the reference's code: --n and --sync do not apply. Drop them, or drop --encode for random codes.")
     if a.encode and 'seed' in given and not a.gif:
         raise ValueError("--encode REF uses the reference's code, not random ones: --seed does not apply (it seeds only --gif's walk). Drop it.")
+    if Path(a.inputs).is_dir() and _inside(a.out, a.inputs):
+        raise ValueError(f'--out {a.out} is the input folder {a.inputs} or lies inside it: the samples would become inputs. Choose another --out.')
+    if 'grid' in given and a.grid > (1 if a.encode else a.n):
+        raise ValueError(f"--grid {a.grid} asks for more samples per row than there are ({1 if a.encode else a.n}): give --grid {1 if a.encode else a.n} or less, or more --n.")
     return a
 
 def _load_model(a):
@@ -466,6 +560,12 @@ def _inputs(path, model, pairs, direction=None):
     if not path.exists(): raise FileNotFoundError(f'No input at {path}.')
     files = sorted(get_image_files(path)) if path.is_dir() else [path]
     if not files: raise FileNotFoundError(f'{path} contains no images.')
+    stems = {}
+    for f in files:
+        if Path(f).stem in stems:
+            raise ValueError(f'{stems[Path(f).stem]} and {f} would write the same sample files ({Path(f).stem}_00.png, ...): '
+                             f'sample one folder at a time, or rename one of them.')
+        stems[Path(f).stem] = f
     G, As, Bs = model.G, [], []
     direction = direction or model.arch.direction
     for f in files:
@@ -497,6 +597,9 @@ def _sample(argv=None):
     matplotlib.use('Agg')
     a = _sample_options(argv)
     model = _load_model(a)
+    if a.direction and a.checkpoint and a.direction != model.arch.direction:
+        raise ValueError(f"--direction {a.direction}: this checkpoint was trained {model.arch.direction}, so the other half would be its input. "
+                         f"Drop --direction: the checkpoint's own is used.")
     files, A, B = _inputs(a.inputs, model, a.pairs, a.direction)
     N = len(files)
     if a.encode: z = encode(model, load_input(model, a.encode, 'B'))[None].expand(N, 1, -1)   # an A|B file gives its target half

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #5a552284
 from __future__ import annotations
-import contextlib, contextvars, csv, inspect, json, math, shutil, tempfile
+import contextlib, contextvars, csv, inspect, json, math, os, random, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,12 +12,14 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 from fastcore.all import *
 from fastai.data.all import *
 from fastai.vision.all import *
+import torchvision.transforms.v2.functional as TF
 
 # %% auto #0
 __all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'SHAPES_MAX_SIZE', 'IMAGE_MODES', 'MIN_SIDE', 'MAX_SIDE', 'LOAD_FACTOR',
            'random_shapes', 'draw_pair', 'classify_mode', 'classify_modes', 'make_shapes', 'read_modes',
-           'on_command_line', 'remedy', 'opt', 'check_mode', 'to_8bit', 'open_image', 'as_hw', 'norm_size',
-           'aspect_off', 'split_pair', 'check_pairs', 'PairHalf', 'pair_transforms', 'aligned_dls']
+           'on_command_line', 'remedy', 'opt', 'check_mode', 'to_8bit', 'read_image', 'open_image', 'as_hw',
+           'norm_size', 'aspect_off', 'check_pair_size', 'split_pair', 'check_pairs', 'PairFile', 'PairHalf',
+           'pair_transforms', 'PairResizeCropFlip', 'ToSigned', 'default_workers', 'aligned_dls']
 
 # %% ../nbs/00_data.ipynb #f6f17975
 PALETTE = np.array([
@@ -187,13 +189,17 @@ def to_8bit(im, mode='RGB', name='image'):
         im = Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im.convert('RGBA'))
     return im.convert(mode)
 
-def open_image(fn, mode='RGB'):
-    "The image file `fn` as an 8-bit PIL image in `mode` ('RGB' or 'L') by `to_8bit`; unreadable files and modes get a one-line error naming `fn`."
+def read_image(fn):
+    "The image file `fn` decoded (PIL, its own mode, checked by `check_mode`); unreadable files get a one-line error naming `fn`."
     if Path(fn).is_dir(): raise ValueError(f"{fn} is a folder, not an image file: give one of the images in it.")
     try:
-        with Image.open(fn) as im: im.load(); return to_8bit(im, mode, name=str(fn))
+        with Image.open(fn) as im: im.load(); return check_mode(im, str(fn))
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"Cannot read image {fn} ({type(e).__name__}). Remove or replace the file.") from None
+
+def open_image(fn, mode='RGB'):
+    "The image file `fn` as an 8-bit PIL image in `mode` ('RGB' or 'L') by `to_8bit`; unreadable files and modes get a one-line error naming `fn`."
+    return to_8bit(read_image(fn), mode, name=str(fn))
 
 # %% ../nbs/00_data.ipynb #a16b0005
 MIN_SIDE, MAX_SIDE = 32, 4096   # pixels per side: the U-Net needs 32; beyond 4096 one image outgrows any memory we train on
@@ -201,7 +207,7 @@ MIN_SIDE, MAX_SIDE = 32, 4096   # pixels per side: the U-Net needs 32; beyond 40
 def _pair_of_ints(size, what):
     hw = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(size, (tuple, list)) and len(size) == 2 else None
     if hw is None or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in hw):
-        raise ValueError(f"{what} must be an int (square) or (H, W), got {size!r}.")
+        raise ValueError(f"{what} must be a positive int (square) or (H, W) of positive ints, got {size!r}.")
     return tuple(int(s) for s in hw)
 
 def as_hw(size, what='size'):
@@ -227,12 +233,17 @@ def aspect_off(wh, size, factor=2.):
     r = (w / max(h, 1)) / (W / H)
     return r >= factor or r <= 1 / factor
 
-def split_pair(im, name='image', size=None):
-    "(left, right) halves of A|B image `im`, cut at w/2 (the official loader); one-line ValueError naming `name` if it cannot be a pair."
-    w, h = im.size
+def check_pair_size(wh, name='image', size=None):
+    "Refuse, in one line naming `name`, an image of PIL size `wh` (w, h) that cannot be an A|B pair of `size` (from its header alone)."
+    w, h = wh
     why = ('its width is odd' if w % 2 else f'it is narrower than {2 * MIN_SIDE} (twice the smallest size)' if w < 2 * MIN_SIDE else
            f'its halves ({w // 2}x{h}) are 2x or more off the {"x".join(map(str, as_hw(size)))} (HxW) size' if size is not None and aspect_off((w // 2, h), size) else None)
     if why: raise ValueError(f"{name} is {w}x{h} and cannot be an A|B pair: {why}. A pair file holds A and B side by side, each the shape of the images.")
+
+def split_pair(im, name='image', size=None):
+    "(left, right) halves of A|B image `im`, cut at w/2 (the official loader); one-line ValueError naming `name` if it cannot be a pair."
+    check_pair_size(im.size, name, size)
+    w, h = im.size
     return im.crop((0, 0, w // 2, h)), im.crop((w // 2, 0, w, h))
 
 # %% ../nbs/00_data.ipynb #ef98a1a5
@@ -284,28 +295,70 @@ def _split_files(path, split):
     return files
 
 def check_pairs(files, size=None):
-    "Check that every file opens, has a mode `to_8bit` reads, and splits into A|B halves (`split_pair`'s rule), naming the first bad one."
+    "Check, from each file's header (no decoding: seconds for 50,000 files), that it opens, has a mode `to_8bit` reads and the size of an A|B pair, naming the first bad one."
     for f in files:
         try:
-            with Image.open(f) as im: check_mode(im, str(f)); split_pair(im, str(f), size)
+            with Image.open(f) as im: check_mode(im, str(f)); check_pair_size(im.size, str(f), size)
         except (UnidentifiedImageError, OSError) as e:
             raise ValueError(f"Cannot read image {f} ({type(e).__name__}). Remove or replace the file.") from None
     return files
 
 # %% ../nbs/00_data.ipynb #45453b72
+class PairFile:
+    "An A|B file decoded once for both halves: `halves(fn)` is (left, right) of `read_image(fn)` cut by `split_pair`; the last file's are kept."
+    def __init__(self, size=None): self.size, self.last = size, (None, None)
+    def halves(self, fn):
+        if self.last[0] != fn: self.last = (fn, split_pair(read_image(fn), str(fn), self.size))
+        return self.last[1]
+
 class PairHalf:
-    "Callable that opens an A|B file (`open_image`) and returns its left (`side=0`) or right (`side=1`) half (`split_pair`), as PIL `mode`."
-    def __init__(self, side, mode='RGB', size=None): self.side, self.mode, self.size = side, mode, size
-    def __call__(self, fn): return split_pair(open_image(fn, self.mode), str(fn), self.size)[self.side]
+    "Callable: the left (`side=0`) or right (`side=1`) half of A|B file `fn` as an 8-bit PIL image in `mode`; halves sharing a `PairFile` decode each file once."
+    def __init__(self, side, mode='RGB', size=None, pair=None): self.side, self.mode, self.size, self.pair = side, mode, size, pair or PairFile(size)
+    def __call__(self, fn): return to_8bit(self.pair.halves(fn)[self.side], self.mode, name=str(fn))
     def __repr__(self): return f"PairHalf({'left' if self.side == 0 else 'right'}, {self.mode})"
 
 def pair_transforms(size, load_size=None, flip=True):
-    "Item transforms: squish to `load_size` (bicubic), random (valid: centre) crop to `size` (int or (H, W)), random flip."
+    "Item transforms, with fastai's own pieces: squish to `load_size` (bicubic), random (valid: centre) crop to `size` (int or (H, W)), random flip."
     size = as_hw(size); load_size = _pair_of_ints(load_size, 'load_size') if load_size is not None else size
     tfms = [Resize(load_size, method=ResizeMethod.Squish, resamples=(Image.BICUBIC, Image.NEAREST))]
     if load_size != size: tfms.append(RandomCrop(size))
     if flip: tfms.append(FlipItem(0.5))
     return tfms
+
+
+# %% ../nbs/00_data.ipynb #6225b836
+class PairResizeCropFlip(RandTransform):
+    """Item transform of an (A, B) pair of PIL images to 8-bit `TensorImage`s [C, H, W]: flip both with probability 0.5 (training only),
+    squish each to `load_size` (bicubic, antialiased: torchvision's kernel for 8-bit tensors, within one level of PIL's), crop `size`
+    (H, W) at one random corner (validation: the centre); one draw per pair, as the official `get_params`."""
+    split_idx, order = None, 1
+    def __init__(self, size, load_size=None, flip=True):
+        self.size = as_hw(size); self.load = _pair_of_ints(load_size, 'load_size') if load_size is not None else self.size
+        self.flip = flip
+        super().__init__(p=1.)
+    def before_call(self, b, split_idx):
+        self.do = True
+        self.flip_now = bool(self.flip and not split_idx and random.random() < 0.5)      # FlipItem's draw, then RandomCrop's
+        (H, W), (LH, LW) = self.size, self.load
+        if (H, W) == (LH, LW): self.x = self.y = 0
+        elif split_idx: self.x, self.y = (LW - W) // 2, (LH - H) // 2
+        else: self.x, self.y = random.randint(0, LW - W), random.randint(0, LH - H)
+    def encodes(self, im:Image.Image):
+        (H, W), (LH, LW) = self.size, self.load
+        t = torch.from_numpy(np.array(im))                                              # a writable copy (torch warns on read-only arrays)
+        t = t[None] if t.dim() == 2 else t.permute(2, 0, 1)
+        if t.shape[-2:] != (LH, LW): t = TF.resize(t, [LH, LW], interpolation=TF.InterpolationMode.BICUBIC, antialias=True)
+        x = LW - W - self.x if self.flip_now else self.x                                 # the flipped image's crop, mirrored
+        t = t[:, self.y:self.y + H, x:x + W]
+        t = t.flip(-1) if self.flip_now else t.contiguous()
+        return (TensorImageBW if isinstance(im, PILImageBW) else TensorImage)(t)
+
+# %% ../nbs/00_data.ipynb #8be98017
+class ToSigned(DisplayedTransform):
+    "Batch transform: float images in [0, 1] to [-1, 1] in place (`(x - 0.5) / 0.5`, as `Normalize.from_stats(0.5, 0.5)`); `decodes` maps back."
+    order = 99
+    def encodes(self, x:TensorImage): return x.sub_(0.5).mul_(2)
+    def decodes(self, x:TensorImage): return (x + 1) / 2
 
 # %% ../nbs/00_data.ipynb #78c3d158
 def _check_dl_kwargs(kwargs):
@@ -315,12 +368,20 @@ def _check_dl_kwargs(kwargs):
         raise TypeError(f"aligned_dls got unexpected keyword{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}: it takes its own "
                         f"arguments and those of fastai's DataLoaders (bs, shuffle, drop_last, device, ...).")
 
+def default_workers(device=None):
+    "Loader processes by default: the usable cores, at most 8, when batches go to a GPU (`device`); 0 on a CPU, whose cores train."
+    if torch.device(device or default_device()).type != 'cuda': return 0
+    return min(8, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
+
 @delegates(DataBlock.dataloaders)
 def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, direction='AtoB',
-                flip=True, valid=None, num_workers=0, seed=None, **kwargs):
+                flip=True, valid=None, num_workers=None, seed=None, **kwargs):
     """fastai `DataLoaders` of aligned `(A, B)` pairs in [-1, 1] from a pix2pix-style folder; `size` an int or (H, W).
     `valid`: the validation folder; None takes `path/val` if there is one, else trains without validation (as the official code);
-    False: no validation. The loader records `size` (int or (H, W)), `input_nc`, `output_nc`, `direction` and `valid_folder`."""
+    False: no validation. `num_workers`: loader processes (`default_workers`: the cores, at most 8, when batches go to a GPU;
+    none on a CPU); they start afresh each epoch, seeded from the main process, so a seed and a worker count give the same
+    batches, and a resumed run redraws a straight run's. Each file is decoded once (`PairFile`); pinned memory on CUDA.
+    The loader records `size` (int or (H, W)), `input_nc`, `output_nc`, `direction`, `valid_folder` and `num_workers`."""
     _check_loader_args(size, bs, load_size, direction, input_nc, output_nc)
     size = norm_size(size)
     if valid is None: valid = 'val' if (Path(path)/'val').is_dir() else False
@@ -328,6 +389,10 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
         raise ValueError(f"{remedy('valid', '--valid')} names the training folder: validation must use other images. "
                          f"Give another folder, or {remedy('valid=False', '--valid none')} to train without validation.")
     _check_dl_kwargs(kwargs)
+    device = kwargs.pop('device', None) or default_device()
+    if num_workers is None: num_workers = default_workers(device)
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"{opt('num_workers')} must be an integer >= 0 (0: load in the main process), got {num_workers!r}.")
     train = _split_files(path, 'train')
     val = _split_files(path, valid) if valid else L()
     if len(train) < bs:
@@ -336,14 +401,16 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     a_side, b_side = (0, 1) if direction == 'AtoB' else (1, 0)
     block = lambda nc: ImageBlock(PILImageBW if nc == 1 else PILImage)
     val_set = set(map(str, val))
+    pair = PairFile(size)                 # one decode per file for both halves
     dblock = DataBlock(blocks=(block(input_nc), block(output_nc)),
-                       get_x=PairHalf(a_side, 'L' if input_nc == 1 else 'RGB', size),
-                       get_y=PairHalf(b_side, 'L' if output_nc == 1 else 'RGB', size),
+                       get_x=PairHalf(a_side, 'L' if input_nc == 1 else 'RGB', size, pair),
+                       get_y=PairHalf(b_side, 'L' if output_nc == 1 else 'RGB', size, pair),
                        splitter=FuncSplitter(lambda f: str(f) in val_set),
-                       item_tfms=pair_transforms(size, load_size, flip),
-                       batch_tfms=[Normalize.from_stats(0.5, 0.5, cuda=False)])
+                       item_tfms=[PairResizeCropFlip(size, load_size, flip)],
+                       batch_tfms=[ToSigned()])
     if seed is not None: set_seed(seed, reproducible=True)
-    dls = dblock.dataloaders(train + val, bs=bs, num_workers=num_workers, **kwargs)
+    cuda = torch.device(device).type == 'cuda'
+    dls = dblock.dataloaders(train + val, bs=bs, num_workers=num_workers, device=device, pin_memory=cuda, persistent_workers=False, **kwargs)
     dls.size, dls.input_nc, dls.output_nc, dls.direction = size, input_nc, output_nc, direction
-    dls.valid_folder = valid or None
+    dls.valid_folder, dls.num_workers = valid or None, num_workers
     return dls

@@ -19,7 +19,8 @@ from .training import BicycleLearner
 
 # %% auto #0
 __all__ = ['valid_size', 'load_image', 'load_input', 'to_pil', 'sample', 'encode', 'transfer', 'interpolate', 'latent_walk',
-           'save_gif', 'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid', 'ShowSamples']
+           'save_gif', 'multimodal_grid', 'grid_image', 'show_grid', 'show_multimodal', 'save_grid', 'spread_z',
+           'ShowSamples']
 
 # %% ../nbs/06_inference.ipynb #44dd9c8c
 def valid_size(n):
@@ -88,13 +89,28 @@ def _draw_z(model, N, n, z=None, sync=False, seed=None, device=None):
     z = torch.randn(1 if sync else N, n, model.nz, generator=g)
     return z.expand(N, n, model.nz).to(device)
 
+def _check_model(model):
+    if not isinstance(model, BicycleGAN):
+        raise TypeError(f"model must be a BicycleGAN (pretrained_shapes(), load_checkpoint(path), learn.model), got {type(model).__name__}.")
+    return model
+
 def _check_input(model, A):
-    G = model.G
+    "`A` as a float32 batch [N, C, H, W] the model takes, or a one-line error: not a tensor, empty, wrong channels or size, not in [-1, 1]."
+    G = _check_model(model).G
+    if not isinstance(A, torch.Tensor): raise TypeError(f"A must be a torch tensor of images [N, C, H, W] in [-1, 1] (load_image gives one), got {type(A).__name__}.")
     if A.dim() == 3: A = A[None]
     if A.dim() != 4 or A.size(1) != G.input_nc:
         raise ValueError(f"A must be [N, {G.input_nc}, H, W] (this model takes {G.input_nc}-channel inputs), got {tuple(A.shape)}.")
-    try: as_hw(tuple(A.shape[-2:]))
-    except ValueError: raise ValueError(f"A's size {tuple(A.shape[-2:])} is not one the networks take: use load_image(..., size={G.size!r}).") from None
+    if A.size(0) == 0: raise ValueError("A holds no images.")
+    if not A.is_floating_point(): raise ValueError(f"A must be float images in [-1, 1] (load_image gives them), got dtype {A.dtype}.")
+    try: hw = as_hw(tuple(A.shape[-2:]))
+    except ValueError: hw = None
+    if hw is None or min(hw) < min(as_hw(G.size)):
+        raise ValueError(f"A's size {tuple(A.shape[-2:])} is not one this model takes: use load_image(..., size={G.size!r}).")
+    A = A.float()
+    lo, hi = A.min().item(), A.max().item()
+    if not (-1.001 <= lo and hi <= 1.001):
+        raise ValueError(f"A must hold values in [-1, 1] (load_image gives them), got {lo:.3g}..{hi:.3g}.")
     return A
 
 @torch.no_grad()
@@ -171,14 +187,14 @@ def save_gif(frames, fname, duration=80):
     return fname
 
 # %% ../nbs/06_inference.ipynb #fdcd67b0
-def multimodal_grid(model, A, B=None, n=6, seed=0, sync=True, samples=None):
-    "Images [N, cols, C, H, W] and column titles: A, B and G(A, encode(B)) where available, then `n` samples (or the given `samples` [N, k, C, H, W])."
+def multimodal_grid(model, A, B=None, n=6, seed=0, sync=True, samples=None, z=None):
+    "Images [N, cols, C, H, W] and column titles: A, B and G(A, encode(B)) where available, then `n` samples (codes `z` [n, nz] if given; or the given `samples` [N, k, C, H, W])."
     A = _check_input(model, A)
     cols, titles = [A.expand(-1, model.G.output_nc, -1, -1) if A.size(1) == 1 else A], ['input']
     if B is not None:
         cols.append(B.to(A.device)); titles.append('ground truth')
         if getattr(model, 'E', None) is not None: cols.append(transfer(model, A, B)); titles.append('encoded')
-    outs = sample(model, A, n=n, seed=seed, sync=sync) if samples is None else samples
+    outs = samples if samples is not None else sample(model, A, n=len(z), z=z) if z is not None else sample(model, A, n=n, seed=seed, sync=sync)
     n = outs.size(1)
     grid = torch.cat([c.cpu()[:, None] for c in cols] + [outs.cpu()], 1)
     return grid, titles + [f'random {i + 1}' for i in range(n)]
@@ -201,15 +217,21 @@ def show_grid(grid, titles=None, scale=1.4, fname=None):
     if fname is not None: fig.savefig(fname, dpi=80); plt.close(fig)
     return fig
 
-def show_multimodal(model, A, B=None, n=6, seed=0, sync=True):
-    "Matplotlib figure of the paper's layout: input, ground truth, encoded, then `n` random samples per row."
-    return show_grid(*multimodal_grid(model, A, B, n, seed, sync))
+def show_multimodal(model, A, B=None, n=6, seed=0, sync=True, z=None):
+    "Matplotlib figure of the paper's layout: input, ground truth, encoded, then `n` random samples per row (codes `z` [n, nz] if given)."
+    return show_grid(*multimodal_grid(model, A, B, n, seed, sync, z=z))
 
-def save_grid(model, A, fname, B=None, n=6, seed=0, sync=True):
-    "Write the `show_multimodal` layout as one PNG (tiles edge to edge, no margins); returns the path."
+def save_grid(model, A, fname, B=None, n=6, seed=0, sync=True, z=None):
+    "Write the `show_multimodal` layout as one PNG (tiles edge to edge, no margins), with codes `z` [n, nz] if given; returns the path."
     fname = Path(fname); fname.parent.mkdir(parents=True, exist_ok=True)
-    grid_image(multimodal_grid(model, A, B, n, seed, sync)[0]).save(fname)
+    grid_image(multimodal_grid(model, A, B, n, seed, sync, z=z)[0]).save(fname)
     return fname
+
+# %% ../nbs/06_inference.ipynb #5b7fb20f
+def spread_z(n, nz, seed=0):
+    "`n` latent codes [n, nz] spread evenly over the prior N(0, I): scrambled Sobol points in (0, 1)^nz through the normal quantile (`torch.special.ndtri`)."
+    u = torch.quasirandom.SobolEngine(nz, scramble=True, seed=seed).draw(n).clamp(1e-6, 1 - 1e-6)
+    return torch.special.ndtri(u)
 
 # %% ../nbs/06_inference.ipynb #f13d4627
 @patch

@@ -75,6 +75,8 @@ def check_combination(arch, recipe, given=()):
     idle = []
     if recipe.warmup and recipe.lambda_kl == 0 and recipe.lambda_z == 0: idle.append((f"{opt('warmup')}", 'ramps up the KL and latent terms, and this recipe has neither'))
     if recipe.latent_trains_E and recipe.lambda_z == 0: idle.append((_is('latent_trains_E', True), 'lets the latent L1 train E, and this recipe has no latent L1'))
+    if recipe.lambda_kl and recipe.lambda_L1 == recipe.lambda_GAN == 0:
+        idle.append((opt('lambda_kl'), 'weighs the KL of the cVAE-GAN flow, and this recipe trains no cVAE-GAN term'))
     if recipe.use_same_D and recipe.lambda_GAN2 == 0: idle.append((_is('use_same_D', True), 'shares D with the cLR-GAN flow, and this recipe has no cLR-GAN GAN loss'))
     if not recipe.use_vae and recipe.lambda_L1 == recipe.lambda_GAN == recipe.lambda_kl == 0:
         idle.append((_is('use_vae', False), 'changes the cVAE-GAN flow, and this recipe trains no cVAE-GAN term'))

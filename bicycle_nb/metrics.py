@@ -12,11 +12,13 @@ import torch
 from torch import nn
 from fastcore.all import *
 from .data import classify_mode, PALETTE
-from .inference import sample
+from .inference import sample, spread_z
+from fastai.learner import Metric
 
 # %% auto #0
 __all__ = ['jsd', 'coverage_of_labels', 'classify_samples', 'mode_coverage', 'LPIPS', 'consecutive_distances', 'mean_se',
-           'lpips_diversity', 'lpips_real_bound', 'kid', 'inception_features', 'fid', 'fid_kid']
+           'lpips_diversity', 'lpips_real_bound', 'kid', 'inception_features', 'fid', 'fid_kid', 'sample_spread',
+           'EpochFigure', 'EpochDiversity', 'EpochColours']
 
 # %% ../nbs/12_metrics.ipynb #f56ccbc4
 def jsd(p, q):
@@ -242,3 +244,35 @@ def fid_kid(real, fake, batch_size=16, device='cpu'):
     fr, ff = inception_features(real, batch_size, device), inception_features(fake, batch_size, device)
     k = kid(fr, ff)
     return dict(fid=_fid_of_features(fr, ff, device), kid=k['kid'], kid_se=k['se'], n_real=k['n_real'], n_fake=k['n_fake'])
+
+# %% ../nbs/12_metrics.ipynb #5bc32daa
+def sample_spread(model, A, z):
+    "Mean over inputs `A` [N, C, H, W] and pairs of codes `z` [n, nz] (n >= 2) of the mean absolute difference between the two outputs, in [0, 1] pixel units."
+    if len(z) < 2: raise ValueError(f'sample_spread compares pairs of outputs: it needs at least 2 codes, got {len(z)}.')
+    outs = sample(model, A, n=len(z), z=z).flatten(2).double() / 2  # [N, n, D] in units of the [0, 1] image range
+    d = torch.cdist(outs, outs, p=1) / outs.size(-1)                 # [N, n, n] mean |difference| of each pair, no [N, n, n, D] tensor
+    n = len(z)
+    return float(d.sum((1, 2)).mean() / (n * (n - 1)))
+
+class EpochFigure(Metric):
+    "A table column computed once, when the epoch's row is written, from the learner's model and fixed inputs `A` (nothing accumulates over batches)."
+    label = None
+    def __init__(self, learn, A, n): self.learn, self.A, self.n = learn, A, n
+    def reset(self): pass
+    def accumulate(self, learn): pass
+    @property
+    def name(self): return self.label
+    @property
+    def value(self): return self.figure(self.learn.model, self.A.to(next(self.learn.model.G.parameters()).device))
+
+class EpochDiversity(EpochFigure):
+    "`sample_spread` of inputs `A` for `n` codes spread over the prior (`spread_z`)."
+    label = 'diversity'
+    def __init__(self, learn, A, n=10): super().__init__(learn, A, n); self.z = spread_z(n, learn.model.nz)
+    def figure(self, model, A): return sample_spread(model, A, self.z)
+
+class EpochColours(EpochFigure):
+    "Shapes data: distinct colours of `n` samples per input of `A` (`mode_coverage`, of 10)."
+    label = 'colours'
+    def __init__(self, learn, A, n=20): super().__init__(learn, A, n)
+    def figure(self, model, A): return mode_coverage(model, A, n=self.n)['coverage']

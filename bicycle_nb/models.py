@@ -304,6 +304,7 @@ def load_nets(model, nets, path, names=None):
 
 def load_shipped(fname, device='cpu'):
     "A shipped model (G and E, float32, eval mode) from `fname`; `model.info` says how it was trained."
+    if not isinstance(fname, (str, Path)) or not str(fname).strip(): raise TypeError(f'fname must be the path of a shipped model file, got {fname!r}.')
     fname = Path(fname)
     if not fname.exists(): raise FileNotFoundError(f'No shipped model at {fname}: reinstall bicycle_nb (its wheel carries it).')
     if fname.is_dir(): raise ValueError(f'{fname} is a folder, not a shipped model file.')

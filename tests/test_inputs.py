@@ -209,7 +209,8 @@ def test_paths_that_are_files(tmp_path):
     refused(train_main, TRAIN_BASE[2:] + ['--data', str(tmp_path/'afile'), '--out', str(tmp_path/'r')], 'is a file, not a dataset folder')
     refused(shapes_main, [str(tmp_path/'afile')], 'is a file, not a folder')
     refused(shapes_main, [''], 'path is empty')
-    refused(train_main, TRAIN_BASE + ['--data', str(tmp_path), '--out', str(tmp_path/'r')], '--n_train sets the size of the generated shapes data')
+    (tmp_path/'dd').mkdir()
+    refused(train_main, TRAIN_BASE + ['--data', str(tmp_path/'dd'), '--out', str(tmp_path/'r')], '--n_train sets the size of the generated shapes data')
 
 def test_a_diverging_run_leaves_no_half_written_files(tmp_path):
     err = refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'r'), '--lambda_L1', '1e308', '--threads', '1'], 'became inf', 'start again')
@@ -297,3 +298,90 @@ def test_encoder_options_without_an_encoder_are_named_in_python(tmp_path, capsys
     dls = aligned_dls(make_shapes(tmp_path/'d', n_train=2, n_valid=0, size=32), size=32, bs=2)
     bicycle_learner(dls, variant='pix2pix+noise', nz=0, ngf=4, nef=4, ndf=4)
     assert "variant='pix2pix+noise' has no encoder, so nef=4 is not used" in capsys.readouterr().out
+
+# 7. the fourth round (helper 4) ---------------------------------------------------------------------------------
+
+def test_a_resume_keeps_the_runs_thread_count(tiny_run, tmp_path):
+    data = tiny_run/'d'
+    base = ['--size', '32', '--bs', '2', '--ngf', '4', '--nef', '4', '--ndf', '4', '--data', str(data), '--epochs_decay', '0']
+    assert call(train_main, base + ['--out', str(tmp_path/'straight'), '--epochs', '2', '--threads', '1'])[0] == 0
+    assert call(train_main, base + ['--out', str(tmp_path/'split'), '--epochs', '1', '--threads', '1'])[0] == 0
+    assert json.loads((tmp_path/'split'/'options.json').read_text())['threads'] == 1
+    torch.set_num_threads(2)
+    assert call(train_main, ['--resume', '--out', str(tmp_path/'split'), '--epochs', '2'])[0] == 0     # no --threads: the run's 1
+    assert torch.get_num_threads() == 1
+    a, b = (torch.load(tmp_path/r/'checkpoint.pth', weights_only=True)['nets'] for r in ('straight', 'split'))
+    assert all(torch.equal(a[n][k], b[n][k]) for n in a for k in a[n])
+
+@pytest.mark.parametrize('extra,contains', [(['--variant', 'cLR-GAN', '--lambda_kl', '1'], '--lambda_kl weighs the KL'),
+                                            (['--valid', ''], '--valid is empty'), (['--out', '/'], 'root of the file system'),
+                                            (['--n_train', '2000000'], '--n_train must be <= 1000000')])
+def test_more_train_inputs_refused(tmp_path, extra, contains):
+    refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'run')] + extra if '--out' not in extra else TRAIN_BASE + extra, contains)
+    assert not (tmp_path/'run').exists()
+
+def test_a_run_cannot_write_into_its_data(tiny_run):
+    refused(train_main, TRAIN_BASE[2:] + ['--data', str(tiny_run/'d'), '--out', str(tiny_run/'d'/'run')], 'lies inside it')
+    refused(train_main, TRAIN_BASE[2:] + ['--data', str(tiny_run/'d'), '--out', str(tiny_run/'d')], 'is the data folder')
+    assert not (tiny_run/'d'/'run').exists()
+
+def test_a_failed_fresh_run_leaves_no_folder(tiny_run, tmp_path):
+    refused(train_main, TRAIN_BASE[2:] + ['--data', str(tiny_run/'d'), '--out', str(tmp_path/'r'), '--lr', '1e308', '--threads', '1'], 'start again')
+    assert not (tmp_path/'r').exists()
+
+@pytest.mark.parametrize('content,contains', [('not json', 'is not readable JSON'), ('[1, 2]', 'holds a list'),
+                                              ('EDIT bs 3', 'options.json: --bs must be'), ('EDIT bogus 1', 'does not know (bogus)')])
+def test_a_damaged_options_json_is_named(tiny_run, tmp_path, content, contains):
+    import shutil
+    run = tmp_path/'r'; shutil.copytree(tiny_run/'r', run)
+    if content.startswith('EDIT'):
+        _, k, v = content.split(); opts = json.loads((run/'options.json').read_text()); opts[k] = int(v)
+        content = json.dumps(opts)
+    (run/'options.json').write_text(content)
+    refused(train_main, ['--resume', '--out', str(run), '--epochs', '2'], contains)
+
+def test_n_train_on_a_resumed_data_run_says_why(tiny_run):
+    refused(train_main, ['--resume', '--out', str(tiny_run/'r'), '--n_train', '10'], '--n_train sets the size of the generated shapes data')
+
+def test_sample_inputs_that_would_collide_or_loop(inputs, tmp_path):
+    (tmp_path/'col'/'a').mkdir(parents=True); (tmp_path/'col'/'b').mkdir()
+    for sub in ('a', 'b'): Image.new('RGB', (64, 64), 'white').save(tmp_path/'col'/sub/'x.png')
+    refused(sample_main, [str(tmp_path/'col'), '--checkpoint', 'shapes', '--out', str(tmp_path/'o')], 'would write the same sample files')
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--out', str(inputs/'two'/'o')], 'lies inside it')
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', '', '--out', str(tmp_path/'o')], '--checkpoint is empty')
+    refused(sample_main, ['', '--checkpoint', 'shapes', '--out', str(tmp_path/'o')], 'the inputs are empty')
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'shapes', '--n', '2', '--grid', '5', '--out', str(tmp_path/'o')], '--grid 5 asks for more')
+    refused(sample_main, [str(inputs/'shapes'/'val'), '--checkpoint', 'shapes', '--pairs', '--direction', 'BtoA', '--out', str(tmp_path/'o')],
+            'this checkpoint was trained AtoB')
+    assert not (tmp_path/'o').exists() and not (inputs/'two'/'o').exists()
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    import subprocess, sys, time, signal
+    p = subprocess.Popen([sys.executable, '-c', 'from bicycle_nb.cli import shapes_main; shapes_main()', str(tmp_path/'s'), '--n_train', '200000'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not any(tmp_path.glob('.s.tmp-*')) and time.time() < deadline: time.sleep(0.1)
+    time.sleep(0.5); p.send_signal(signal.SIGTERM); err = p.communicate(timeout=60)[1]
+    assert p.returncode == 130 and 'interrupted' in err, err
+    assert list(tmp_path.iterdir()) == []                                       # no hidden half-written data
+
+def test_compile_failures_are_one_line(capsys):
+    Failed = type('BackendCompilerFailed', (RuntimeError,), {'__module__': 'torch._dynamo.exc'})
+    def main(argv): raise Failed('60 lines of inductor traceback')
+    with pytest.raises(SystemExit): cli.friendly_errors('bicycle_nb_train', main)
+    err = capsys.readouterr().err.strip()
+    assert err == 'bicycle_nb_train: error: --compile failed in torch.compile (BackendCompilerFailed); train without --compile.'
+
+def test_python_sample_refuses_what_it_cannot_use():
+    from bicycle_nb.inference import sample
+    from bicycle_nb.checkpoint import load_checkpoint
+    from bicycle_nb.models import load_shipped
+    m = pretrained_shapes()
+    for A, err, msg in ((np.zeros((1, 3, 64, 64), np.float32), TypeError, 'torch tensor'), (torch.zeros(1, 3, 64, 64, dtype=torch.uint8), ValueError, 'float images'),
+                        (torch.full((1, 3, 64, 64), 200.), ValueError, r'values in \[-1, 1\]'), (torch.full((1, 3, 64, 64), float('nan')), ValueError, r'values in \[-1, 1\]'),
+                        (torch.zeros(0, 3, 64, 64), ValueError, 'no images'), (torch.zeros(1, 3, 32, 32), ValueError, 'not one this model takes')):
+        with pytest.raises(err, match=msg): sample(m, A, n=2)
+    assert sample(m, torch.zeros(1, 3, 64, 64, dtype=torch.float64), n=2).dtype == torch.float32
+    with pytest.raises(TypeError, match='model must be a BicycleGAN'): sample('shapes', torch.zeros(1, 3, 64, 64))
+    with pytest.raises(TypeError, match='path of a checkpoint'): load_checkpoint(None)
+    with pytest.raises(TypeError, match='path of a shipped model'): load_shipped(None)

@@ -1,0 +1,100 @@
+"""Issue 28: the loader at the paper's scale. Each pair decoded once; loader workers give the same batches for a seed and a
+worker count, and a run resumed with workers redraws what a straight run draws; the default worker count."""
+import json, contextlib, io
+from pathlib import Path
+import numpy as np, pytest, torch
+import bicycle_nb.data as data
+from bicycle_nb.data import make_shapes, aligned_dls, default_workers
+from bicycle_nb.cli import train_main
+
+@pytest.fixture(scope='module')
+def shapes(tmp_path_factory):
+    return make_shapes(tmp_path_factory.mktemp('pipe')/'s', n_train=12, n_valid=4, size=32)
+
+def batches(dls, epochs=2):
+    return [t.clone() for _ in range(epochs) for b in dls.train for t in b] + [t.clone() for b in dls.valid for t in b]
+
+def test_each_pair_is_decoded_once(shapes, monkeypatch):
+    calls = []
+    real = data.read_image
+    monkeypatch.setattr(data, 'read_image', lambda fn: calls.append(fn) or real(fn))
+    dls = aligned_dls(shapes, size=32, bs=4, num_workers=0, seed=0)
+    calls.clear()
+    for _ in dls.train: pass
+    assert len(calls) == len(dls.train) * 4 and len(set(calls)) == len(calls)     # 12 files, 12 decodes, not 24
+
+@pytest.mark.parametrize('workers', [0, 2])
+def test_a_seed_and_a_worker_count_give_the_same_batches(shapes, workers):
+    a = batches(aligned_dls(shapes, size=32, bs=4, load_size=40, num_workers=workers, seed=1))
+    b = batches(aligned_dls(shapes, size=32, bs=4, load_size=40, num_workers=workers, seed=1))
+    assert len(a) == 2 * 2 * 3 + 2 and all(torch.equal(x, y) for x, y in zip(a, b))
+    c = batches(aligned_dls(shapes, size=32, bs=4, load_size=40, num_workers=workers, seed=2))
+    assert not all(torch.equal(x, y) for x, y in zip(a, c))                       # the seed matters
+
+def test_default_workers_use_the_cores_only_for_a_gpu():
+    assert default_workers('cpu') == 0
+    assert 1 <= default_workers('cuda') <= 8                                       # the device's type decides; no GPU needed to ask
+    with pytest.raises(ValueError, match='num_workers must be an integer >= 0'): aligned_dls('x', size=32, bs=2, num_workers=-1)
+
+def run(argv):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try: train_main(argv); code = 0
+        except SystemExit as e: code = e.code
+    assert code in (0, None), err.getvalue()
+
+def test_resume_with_workers_is_bit_exact(shapes, tmp_path):
+    base = ['--data', str(shapes), '--size', '32', '--load_size', '36', '--bs', '4', '--ngf', '4', '--nef', '4', '--ndf', '4',
+            '--threads', '1', '--num_workers', '2', '--epochs_decay', '0']
+    run(base + ['--out', str(tmp_path/'straight'), '--epochs', '2'])
+    run(base + ['--out', str(tmp_path/'split'), '--epochs', '1'])
+    run(['--resume', '--out', str(tmp_path/'split'), '--epochs', '2', '--threads', '1'])
+    a, b = (torch.load(tmp_path/r/'checkpoint.pth', weights_only=True)['nets'] for r in ('straight', 'split'))
+    for net in a: assert all(torch.equal(a[net][k], b[net][k]) for k in a[net]), net
+    assert json.loads((tmp_path/'split'/'options.json').read_text())['num_workers'] == 2
+
+def test_a_damaged_file_found_while_loading_is_named_in_one_line(tmp_path):
+    "Pairs are checked from their headers (fast on 50,000 files); a file whose pixels are cut short fails when it is read, in one line, even in a worker."
+    data = make_shapes(tmp_path/'d', n_train=4, n_valid=0, size=32)
+    bad = sorted((data/'train').iterdir())[1]
+    bad.write_bytes(bad.read_bytes()[:-200])
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), pytest.raises(SystemExit):
+        train_main(['--data', str(data), '--size', '32', '--bs', '2', '--ngf', '4', '--nef', '4', '--ndf', '4', '--threads', '1',
+                    '--num_workers', '2', '--epochs', '1', '--epochs_decay', '0', '--out', str(tmp_path/'r')])
+    msg = err.getvalue().strip()
+    assert len(msg.splitlines()) == 1 and f'Cannot read image {bad}' in msg and 'Traceback' not in msg, msg
+
+def test_tensorboard_logs_steps_epochs_and_grids(shapes, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    run(['--data', str(shapes), '--size', '32', '--bs', '4', '--ngf', '4', '--nef', '4', '--ndf', '4', '--threads', '1',
+         '--epochs', '1', '--epochs_decay', '1', '--out', str(tmp_path/'r'), '--tensorboard'])
+    ea = EventAccumulator(str(tmp_path/'r'/'tensorboard'), size_guidance={'images': 0, 'scalars': 0}); ea.Reload()
+    steps = [e.step for e in ea.Scalars('train/G_L1')]
+    assert steps == list(range(1, 7))                                          # 3 steps per epoch, the run's global step
+    assert [e.step for e in ea.Scalars('epoch/diversity')] == [0, 1] and 'epoch/colours' in ea.Tags()['scalars']   # epochs from 0
+    assert len(ea.Images('samples')) == 2
+    rows = (tmp_path/'r'/'losses.csv').read_text().splitlines()
+    assert rows[0].split(',')[-4:] == ['diversity', 'colours', 'run_left', 'time'] and len(rows) == 3
+
+def test_tensorboard_missing_is_one_line(shapes, tmp_path, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: None if name == 'tensorboard' else real(name, *a))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit):
+        train_main(['--data', str(shapes), '--size', '32', '--bs', '4', '--out', str(tmp_path/'r'), '--tensorboard'])
+    assert "pip install 'bicycle_nb[tensorboard]'" in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1
+    assert not (tmp_path/'r').exists()
+
+def test_an_older_log_gets_the_new_columns_on_resume(shapes, tmp_path):
+    base = ['--data', str(shapes), '--size', '32', '--bs', '4', '--ngf', '4', '--nef', '4', '--ndf', '4', '--threads', '1', '--epochs_decay', '0']
+    run(base + ['--out', str(tmp_path/'r'), '--epochs', '1'])
+    log = tmp_path/'r'/'losses.csv'
+    rows = [r.split(',') for r in log.read_text().splitlines()]
+    keep = [i for i, k in enumerate(rows[0]) if k not in ('diversity', 'colours')]   # the log as an older version wrote it
+    log.write_text(''.join(','.join(r[i] for i in keep) + '\n' for r in rows))
+    run(['--resume', '--out', str(tmp_path/'r'), '--epochs', '2', '--threads', '1'])
+    import csv
+    rows = list(csv.DictReader(open(log)))
+    assert len(rows) == 2 and rows[0]['diversity'] == '' and float(rows[1]['diversity']) >= 0 and rows[0]['G_L1'] != ''
