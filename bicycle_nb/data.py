@@ -369,9 +369,11 @@ def _check_dl_kwargs(kwargs):
                         f"arguments and those of fastai's DataLoaders (bs, shuffle, drop_last, device, ...).")
 
 def default_workers(device=None):
-    "Loader processes by default: the usable cores, at most 8, when batches go to a GPU (`device`); 0 on a CPU, whose cores train."
+    """Loader processes by default: 0 on a CPU, whose cores train; when batches go to a GPU (`device`), the usable cores
+    shared among the processes of this machine (torchrun's `LOCAL_WORLD_SIZE`), at least 1 and at most 8 each."""
     if torch.device(device or default_device()).type != 'cuda': return 0
-    return min(8, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+    return max(1, min(8, cores // int(os.environ.get('LOCAL_WORLD_SIZE', 1))))
 
 @delegates(DataBlock.dataloaders)
 def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, direction='AtoB',

@@ -98,3 +98,31 @@ def test_an_older_log_gets_the_new_columns_on_resume(shapes, tmp_path):
     import csv
     rows = list(csv.DictReader(open(log)))
     assert len(rows) == 2 and rows[0]['diversity'] == '' and float(rows[1]['diversity']) >= 0 and rows[0]['G_L1'] != ''
+
+def test_default_workers_share_the_cores_among_local_processes(monkeypatch):
+    import os
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', str(cores * 2))
+    assert default_workers('cuda') == 1                                        # never none on a GPU
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '1')
+    assert default_workers('cuda') == min(8, cores)
+
+@pytest.mark.parametrize('kind', ['noise', 'smooth'])
+def test_the_fast_transform_stays_within_one_level_on_photo_sizes(kind):
+    "Notebook 00 checks the fast transform against fastai's on the shapes; here on 256 px halves, 286 -> 256 as the official recipe, noise too."
+    import random
+    from fastai.vision.all import PILImage, Pipeline, ToTensor
+    from bicycle_nb.data import PairResizeCropFlip, pair_transforms
+    rng = np.random.default_rng(0)
+    if kind == 'noise': arr = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    else:
+        yy, xx = np.mgrid[0:256, 0:256] / 256
+        arr = np.stack([127 + 120 * np.sin(7 * xx + 3 * k) * np.cos(5 * yy) for k in range(3)], -1).astype(np.uint8)
+    item = (PILImage.create(arr), PILImage.create(arr[:, ::-1].copy()))
+    for split in (0, 1):
+        outs = []
+        for tfms in (pair_transforms(256, 286), [PairResizeCropFlip(256, 286)]):
+            random.seed(7)
+            outs.append([np.asarray(ToTensor()(im)).astype(int) for _ in range(4) for im in Pipeline(tfms, split_idx=split)(item)])
+        d = np.concatenate([np.abs(a - b).ravel() for a, b in zip(*outs)])
+        assert d.max() <= 1 and (d > 0).mean() < 0.01, (kind, split, d.max(), (d > 0).mean())
