@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_cli.ipynb #58ff0e06
 from __future__ import annotations
-import argparse, contextlib, csv, importlib, importlib.util, io, json, os, shutil, signal, sys, time, warnings
+import argparse, contextlib, csv, hashlib, importlib, importlib.util, io, json, os, shutil, signal, sys, time, warnings
 # a command line prints one line per problem: silence third-party deprecation chatter raised at import
 warnings.filterwarnings('ignore', category=FutureWarning)
 warnings.filterwarnings('ignore', category=DeprecationWarning)
@@ -86,7 +86,7 @@ def _inside(a, b):
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     "Every option's default in --help, except switches' (a --no_X flag's stored default True would read as its own)."
     def _get_help_string(self, action):
-        return action.help if action.nargs == 0 else super()._get_help_string(action)
+        return action.help if action.nargs == 0 or action.default is None else super()._get_help_string(action)
 
 class _OneLineParser(argparse.ArgumentParser):
     "argparse, but a refused option prints one line (`prog: error: ...`), like every other user error, instead of the usage block."
@@ -120,12 +120,12 @@ def _flag(name, default):
 CLI_DEFAULTS = dict(variant='bicycle-fast', size=64, ngf=16, nef=16, ndf=16)   # the laptop demo: multimodal within minutes on a CPU
 _TYPES = dict(size=parse_size, load_size=parse_load_size)
 
-def _add_options(p, decl, none_default=False, skip=(), types=_TYPES):
+def _add_options(p, decl, none_default=False, skip=(), types=_TYPES, show_defaults=False):
     "One command-line option per declared option of `decl` (but `skip`): name, type (`types` for the special ones), choices and help from the declaration."
     for name, f in decl.declared().items():
         if name in skip: continue
         default = None if none_default else CLI_DEFAULTS.get(name, f.default)
-        m, help = f.metadata, f.metadata['help']
+        m, help = f.metadata, f.metadata['help'] + (f' (default: {f.default})' if show_defaults and f.default not in (None, True, False) else '')
         if f.default is True or f.default is False:      # the official style: --no_dropout, --conditional_D
             flag = _flag(name, f.default)
             if f.default: help = f'switch off: {help}'
@@ -147,7 +147,7 @@ class Shapes(Options):
     "The options of `bicycle_nb_shapes` (besides the folder to write)."
     n_train: int = option(2000, 'training pairs', min=1, max=1_000_000)
     n_valid: int = option(100, 'validation pairs (0: no val/ folder)', min=0, max=1_000_000)
-    size: int = option(64, 'side of each (square) half, in pixels', min=16, max=SHAPES_MAX_SIZE)
+    size: int = option(64, 'side of each (square) half, in pixels (training sizes are powers of two; others need --load_size)', min=32, max=SHAPES_MAX_SIZE)
     seed: int = option(0, 'seed: same seed, same bytes', min=0)
 
 def _shapes_parser():
@@ -173,9 +173,9 @@ def shapes_main(argv=None):
 class Run(Options):
     "The options of a training run itself: data, output, length, batch, seed (the command line's own declaration)."
     data: str = option(None, 'pix2pix-style folder: train/ (and val/) of A|B images side by side. None: the generated shapes data')
-    valid: str = option(None, "validation folder under --data; None: val/ if there is one; 'none': no validation")
+    valid: str = option(None, "validation folder under --data (default: val/ if there is one); none (any case): no validation")
     out: str = option('bicycle_run', 'output folder (options.json, checkpoint.pth, samples/, losses.csv, steps.csv, losses.png)')
-    load_size: int | tuple = option(None, 'resize each half to this, then random-crop --size (None: no crop)')
+    load_size: int | tuple = option(None, 'resize each half to this, then random-crop --size (default: no crop)')
     bs: int = option(8, 'batch size (even: each batch is split into a cVAE-GAN and a cLR-GAN half)', min=2)
     epochs: int = option(8, 'epochs at constant lr (may grow on --resume to extend a run)', min=0, resume=True)
     epochs_decay: int = option(8, 'epochs of linear lr decay after --epochs', min=0, resume=True)
@@ -332,7 +332,7 @@ def _read_options(out):
     if 'no_dropout' in saved: saved['dropout'] = not saved.pop('no_dropout')
     saved.setdefault('num_workers', 0)                   # runs from before the option loaded in the main process
     defaults = vars(_train_parser().parse_args([]))
-    if unknown := sorted(set(saved) - set(defaults) - set(RUN_ONLY)):
+    if unknown := sorted(set(saved) - set(defaults) - set(RUN_ONLY) - {'data_files'}):
         raise ValueError(f"{f} holds options this bicycle_nb does not know ({', '.join(unknown)}): restore the file, or upgrade bicycle_nb if a newer version wrote it.")
     opts = {**defaults, **saved}
     if isinstance(opts['size'], list): opts['size'] = tuple(opts['size'])
@@ -410,6 +410,11 @@ def _train(argv=None):
     dls = aligned_dls(data, size=a.size, bs=a.bs, load_size=a.load_size, input_nc=a.input_nc, output_nc=a.output_nc,
                       direction=a.direction, seed=a.seed, valid=_valid_arg(a.valid), num_workers=a.num_workers)
     a.num_workers = dls.num_workers                      # the count used, in options.json (a resume keeps it)
+    files_now = _data_files(data, dls.valid_folder)
+    if a.resume and getattr(a, 'data_files', None) and a.data_files != files_now:
+        raise ValueError(f"--resume: the data in {data} changed since {out} started ({a.data_files['files']} image files then, {files_now['files']} now, "
+                         f"or their names or sizes): a resumed run would not continue the same run. Restore the data, or start a new run with another --out.")
+    a.data_files = files_now
     if dls.valid_folder is None and not rank_distrib() and a.valid is None:
         print(f'{data} has no val/ folder: training without validation (--valid NAME validates on {data}/NAME).')
     recipe_kw = {k: getattr(a, k) for k in Recipe.declared() if k != 'variant'}
@@ -419,7 +424,8 @@ def _train(argv=None):
         if ck.get('version', 1) < 2 and a.lr is not None: ran['lr'] = a.lr   # version 1 kept the lr only in options.json
         recipe_kw = {k: (v if k in changed_keys(changed) else ran[k]) for k, v in recipe_kw.items()}
     arch_kw = {k: getattr(a, k) for k in Arch.declared() if k not in ('size', 'input_nc', 'output_nc', 'direction')
-               and not (k in ('netE', 'nef') and not recipe0.use_E)}    # a recipe without an encoder takes no encoder options
+               and not (k in ('netE', 'nef') and not recipe0.use_E)    # a recipe without an encoder takes no encoder options
+               and not (k in ('ndf', 'num_Ds', 'conditional_D') and recipe0.lambda_GAN == recipe0.lambda_GAN2 == 0)}   # nor without a D
     learn = bicycle_learner(dls, variant=a.variant, seed=a.seed, **arch_kw, **recipe_kw)
     if parallel:
         learn.add_cb(DataParallelBicycle())
@@ -477,6 +483,12 @@ def _remove_run_files(out):
         if p.is_dir(): shutil.rmtree(p, ignore_errors=True)
         elif p.exists(): p.unlink()
 
+def _data_files(data, valid):
+    "A record of the training (and validation) image files: their count and a hash of their names and sizes (a resume checks it)."
+    files = sorted(get_image_files(Path(data)/'train')) + (sorted(get_image_files(Path(data)/valid)) if valid else [])
+    h = hashlib.sha1('\n'.join(f'{f.relative_to(data)}:{f.stat().st_size}' for f in files).encode()).hexdigest()
+    return dict(files=len(files), sha1=h)
+
 def _check_shapes_run(a):
     "Options of a run on the generated shapes data, checked before the data is written."
     if not isinstance(a.size, int):
@@ -517,7 +529,7 @@ GRID_ROWS, CHUNK = 16, 64     # inputs in grid.png at most; codes generated (and
 def _sample_parser():
     p = _parser('bicycle_nb_sample', 'Sample many outputs per input from a checkpoint, the shipped model or official weights.')
     p.add_argument('inputs', help='an input image, or a folder of them (read in sorted order)')
-    _add_options(p, Sample, none_default=True)
+    _add_options(p, Sample, none_default=True, show_defaults=True)   # None marks 'not given'; --help shows the declared defaults
     return p
 
 def _sample_options(argv):
@@ -550,6 +562,8 @@ def _sample_options(argv):
 
 def _load_model(a):
     if a.checkpoint == 'shapes': return pretrained_shapes()
+    if a.checkpoint and a.checkpoint.lower() == 'shapes' and not Path(a.checkpoint).exists():
+        raise FileNotFoundError(f"No checkpoint at {a.checkpoint}: the shipped model is --checkpoint shapes (lower case).")
     if a.checkpoint: return load_checkpoint(a.checkpoint)
     cfg = {k: v for k, v in (('input_nc', a.input_nc), ('nz', a.nz)) if v is not None}
     return load_official(a.G, a.E, **cfg)

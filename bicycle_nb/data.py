@@ -92,7 +92,8 @@ def _shapes_args(n_train, n_valid, size, seed, n_modes, max_shapes):
 SHAPES_MAX_SIZE = 1024    # a teaching set: larger pictures of two flat shapes teach nothing more
 
 def _check_shapes_args(n_train, n_valid, size, n_modes, seed=0, max_shapes=2):
-    for name, v, lo, hi in (('size', size, 16, SHAPES_MAX_SIZE), ('n_modes', n_modes, 2, len(PALETTE)), ('n_train', n_train, 1, None),
+    # size >= 32: the smallest side the loader and the networks take
+    for name, v, lo, hi in (('size', size, 32, SHAPES_MAX_SIZE), ('n_modes', n_modes, 2, len(PALETTE)), ('n_train', n_train, 1, None),
                             ('n_valid', n_valid, 0, None), ('seed', seed, 0, None), ('max_shapes', max_shapes, 1, None)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
             raise ValueError(f"make_shapes: {opt(name)} must be an integer >= {lo}{f' and <= {hi}' if hi else ''}, got {v!r}.")
@@ -118,7 +119,8 @@ def make_shapes(path, n_train=800, n_valid=80, size=64, seed=0, n_modes=10, max_
     if path.exists():
         meta = path/'shapes.json'
         if meta.exists() and json.loads(meta.read_text()).get('args') == args: return path
-        what = f"was made with other arguments ({json.loads(meta.read_text())['args']})" if meta.exists() else "is not a shapes dataset"
+        old = json.loads(meta.read_text())['args'] if meta.exists() else None
+        what = ("was made with " + ', '.join(f"{k} {old.get(k)} (now {v})" for k, v in args.items() if old.get(k) != v)) if old else "is not a shapes dataset"
         raise FileExistsError(f"make_shapes: {path} already exists and {what}. Delete it or choose another path.")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}.tmp-', dir=path.parent))
@@ -384,6 +386,7 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     none on a CPU); they start afresh each epoch, seeded from the main process, so a seed and a worker count give the same
     batches, and a resumed run redraws a straight run's. Each file is decoded once (`PairFile`); pinned memory on CUDA.
     The loader records `size` (int or (H, W)), `input_nc`, `output_nc`, `direction`, `valid_folder` and `num_workers`."""
+    if not isinstance(path, (str, Path)): raise TypeError(f"path must be a dataset folder (str or Path), got {type(path).__name__}.")
     _check_loader_args(size, bs, load_size, direction, input_nc, output_nc)
     size = norm_size(size)
     if valid is None: valid = 'val' if (Path(path)/'val').is_dir() else False
@@ -393,8 +396,11 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     _check_dl_kwargs(kwargs)
     device = kwargs.pop('device', None) or default_device()
     if num_workers is None: num_workers = default_workers(device)
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-        raise ValueError(f"{opt('num_workers')} must be an integer >= 0 (0: load in the main process), got {num_workers!r}.")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or not 0 <= num_workers <= 64:
+        raise ValueError(f"{opt('num_workers')} must be an integer from 0 to 64 (0: load in the main process), got {num_workers!r}.")
+    if not isinstance(flip, bool): raise TypeError(f"flip must be True or False, got {flip!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
     train = _split_files(path, 'train')
     val = _split_files(path, valid) if valid else L()
     if len(train) < bs:

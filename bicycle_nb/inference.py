@@ -68,6 +68,13 @@ def to_pil(t):
     return Image.fromarray(a[0].numpy(), 'L') if a.size(0) == 1 else Image.fromarray(a.permute(1, 2, 0).numpy())
 
 # %% ../nbs/06_inference.ipynb #a1c20f13
+def _codes(z, name='z'):
+    "`z` as a float32 tensor of finite values, or a one-line error naming `name`."
+    try: z = torch.as_tensor(z, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"{name} must be numbers (a tensor, array or list), got {type(z).__name__}.") from None
+    if not torch.isfinite(z).all(): raise ValueError(f"{name} holds NaN or infinite values.")
+    return z
+
 def _count(name, v):
     "`v` if it is an integer >= 1, else a one-line error naming `name`."
     if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{opt(name)} must be an integer >= 1, got {v!r}.")
@@ -79,11 +86,13 @@ def _draw_z(model, N, n, z=None, sync=False, seed=None, device=None):
         raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
     if z is not None and (sync or seed is not None):
         raise ValueError(f"z gives the codes, so {'sync' if sync else 'seed'} would do nothing: drop it, or drop z for random codes.")
+    if not isinstance(sync, bool): raise TypeError(f"sync must be True or False, got {sync!r}.")
     if z is not None:
-        z = torch.as_tensor(z, dtype=torch.float32)
+        z = _codes(z)
         if z.dim() == 2: z = z[None].expand(N, *z.shape)
         if z.shape[:2] != (N, n) or z.shape[-1] != model.nz:
-            raise ValueError(f"z must be [n, nz] or [N, n, nz] = [{N}, {n}, {model.nz}], got {tuple(z.shape)}.")
+            hint = f" (for {z.shape[1]} codes give n={z.shape[1]})" if z.dim() == 3 and z.shape[1] != n and z.shape[-1] == model.nz else ''
+            raise ValueError(f"z must be [n, nz] or [N, n, nz] = [{N}, {n}, {model.nz}], got {tuple(z.shape)}{hint}.")
         return z.to(device)
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     z = torch.randn(1 if sync else N, n, model.nz, generator=g)
@@ -138,13 +147,17 @@ def _need_E(model):
 @torch.no_grad()
 def encode(model, B):
     "The latent means [N, nz] of target images `B` [N, C, H, W] (eval mode)."
-    _need_E(model)
+    _need_E(_check_model(model))
+    if not isinstance(B, torch.Tensor): raise TypeError(f"B must be a torch tensor of images [N, C, H, W] in [-1, 1] (load_image gives one), got {type(B).__name__}.")
     if B.dim() == 3: B = B[None]
     E = model.E
     if B.dim() != 4 or B.size(1) != E.input_nc:
         raise ValueError(f"B must be [N, {E.input_nc}, H, W] (this encoder takes {E.input_nc}-channel targets), got {tuple(B.shape)}.")
     if tuple(B.shape[-2:]) != as_hw(E.size):
         raise ValueError(f"B is {tuple(B.shape[-2:])} but this encoder takes {as_hw(E.size)} (HxW) images: use load_image(..., size={E.size!r}).")
+    if B.size(0) == 0 or not B.is_floating_point() or not torch.isfinite(B).all() or B.min() < -1.001 or B.max() > 1.001:
+        raise ValueError("B must hold float images in [-1, 1] (load_image gives them), at least one.")
+    B = B.float()
     was = model.E.training; model.E.eval()
     try: return model.E(B.to(next(model.E.parameters()).device))[0]
     finally: model.E.train(was)
@@ -155,6 +168,7 @@ def transfer(model, A, B_ref):
     z = encode(model, B_ref)
     A = _check_input(model, A)
     if z.size(0) == 1: z = z.expand(A.size(0), -1)
+    elif z.size(0) != A.size(0): raise ValueError(f"B_ref holds {z.size(0)} references for {A.size(0)} inputs: give one for all, or one each.")
     return sample(model, A, n=1, z=z[:, None])[:, 0]
 
 # %% ../nbs/06_inference.ipynb #537f5b1e
@@ -162,8 +176,18 @@ def interpolate(z0, z1, steps=8, mode='lerp', t=None):
     """`steps` latents [steps, *z0.shape] from `z0` to `z1` (both [nz] or [N, nz]), endpoints included; `mode` 'lerp'
     or 'slerp'. `t` (fractions in [0, 1]) replaces the `steps` evenly spaced ones: the widgets' `blend` uses it."""
     if mode not in ('lerp', 'slerp'): raise ValueError(f"mode must be 'lerp' or 'slerp', got {mode!r}.")
-    z0, z1 = torch.as_tensor(z0, dtype=torch.float32), torch.as_tensor(z1, dtype=torch.float32)
-    t = (torch.linspace(0, 1, steps) if t is None else torch.as_tensor(t, dtype=torch.float32).flatten()).view(-1, *([1] * z0.dim()))
+    z0, z1 = (_codes(z, name) for z, name in ((z0, 'z0'), (z1, 'z1')))
+    if z0.shape != z1.shape: raise ValueError(f"z0 and z1 must have one shape, got {tuple(z0.shape)} and {tuple(z1.shape)}.")
+    if t is None:
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2: raise ValueError(f"steps must be an integer >= 2 (both ends), got {steps!r}.")
+        t = torch.linspace(0, 1, steps)
+    else:
+        if steps != 8: raise ValueError("give steps or t, not both: t lists the fractions itself.")
+        t = _codes(t, 't').flatten()
+        if len(t) == 0 or t.min() < 0 or t.max() > 1: raise ValueError(f"t must hold fractions in [0, 1], got {t.tolist()}.")
+    if mode == 'slerp' and (z0.norm(dim=-1).min() == 0 or z1.norm(dim=-1).min() == 0):
+        raise ValueError("slerp needs codes of nonzero length (it follows the angle between them): use mode='lerp' from a zero code.")
+    t = t.view(-1, *([1] * z0.dim()))
     if mode == 'lerp': return (1 - t) * z0 + t * z1
     u0, u1 = z0 / z0.norm(dim=-1, keepdim=True), z1 / z1.norm(dim=-1, keepdim=True)
     omega = torch.acos((u0 * u1).sum(-1, keepdim=True).clamp(-1, 1))
@@ -175,7 +199,10 @@ def interpolate(z0, z1, steps=8, mode='lerp', t=None):
 # %% ../nbs/06_inference.ipynb #1c54c082
 def latent_walk(model, A, zs, steps=8, mode='slerp'):
     "Images [len(zs) * steps, C, H, W] for input `A` [1, C, H, W] walking through the codes `zs` and back to the first."
-    zs = torch.as_tensor(zs, dtype=torch.float32)
+    zs = _codes(torch.stack([torch.as_tensor(z, dtype=torch.float32) for z in zs]) if isinstance(zs, (list, tuple)) else zs, 'zs')
+    if zs.dim() != 2 or len(zs) < 2: raise ValueError(f"zs must be at least 2 codes [k, nz], got shape {tuple(zs.shape)}.")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1000:
+        raise ValueError(f"steps must be an integer from 1 to 1000 (frames between two codes), got {steps!r}.")
     path = torch.cat([interpolate(zs[i], zs[(i + 1) % len(zs)], steps + 1, mode)[:-1] for i in range(len(zs))])
     return sample(model, A[:1], n=len(path), z=path)[0]
 

@@ -8,7 +8,7 @@ import inspect, difflib, math
 import torch
 from fastcore.all import *
 from fastai.basics import *
-from .data import norm_size, as_hw, remedy, opt
+from .data import norm_size, as_hw, remedy, opt, aligned_dls
 from .models import *
 from .losses import *
 from .training import *
@@ -39,7 +39,10 @@ def learner_options(dls, variant='bicycle', **kwargs):
                                f"output_nc=..., direction=...)), not from bicycle_learner.")
     rest = {k: v for k, v in kwargs.items() if k not in arch_kw and k not in recipe_kw}
     known = [*Arch.declared(), *Recipe.declared(), *inspect.signature(Learner.__init__).parameters]
+    loader = set(inspect.signature(aligned_dls).parameters) - {'kwargs'}
     for k in rest:
+        if k in loader and k not in known:
+            raise TypeError(f"{k} is an option of the data, not of the learner: give it to aligned_dls(..., {k}=...) and pass those DataLoaders.")
         if k not in known:
             near = difflib.get_close_matches(k, known, n=1)
             raise TypeError(f"bicycle_learner has no option {k!r}" + (f": did you mean {near[0]!r}?" if near else
@@ -80,6 +83,11 @@ def check_combination(arch, recipe, given=()):
     if recipe.use_same_D and recipe.lambda_GAN2 == 0: idle.append((_is('use_same_D', True), 'shares D with the cLR-GAN flow, and this recipe has no cLR-GAN GAN loss'))
     if not recipe.use_vae and recipe.lambda_L1 == recipe.lambda_GAN == recipe.lambda_kl == 0:
         idle.append((_is('use_vae', False), 'changes the cVAE-GAN flow, and this recipe trains no cVAE-GAN term'))
+    if recipe.lambda_GAN == recipe.lambda_GAN2 == 0:     # no GAN term: no discriminator is trained
+        idle += [(opt(k), 'shapes the discriminators, and this recipe trains none (lambda_GAN = lambda_GAN2 = 0)')
+                 for k in ('ndf', 'num_Ds', 'conditional_D') if k in given]
+        idle += [(_is(k, getattr(recipe, k)), 'tunes the discriminators, and this recipe trains none (lambda_GAN = lambda_GAN2 = 0)')
+                 for k in ('lr_D_mult', 'gan_mode', 'use_same_D') if getattr(recipe, k) != Recipe.declared()[k].default]
     unused = [k for k in ('netE', 'nef') if k in given] if not recipe.use_E else []
     if unused and remedy(True, False):   # Python: one architecture for a loop over variants is natural; say it, do not refuse
         print(f"note: {_is('variant', recipe.variant)} has no encoder, so {' and '.join(f'{k}={getattr(arch, k)!r}' for k in unused)} "
@@ -92,6 +100,8 @@ def bicycle_learner(dls, variant='bicycle', seed=None, cbs=None, **kwargs):
     "A `BicycleLearner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs; keywords: `Arch` and `Recipe` options, then `Learner`'s."
     bs = getattr(dls.train, 'bs', 2)
     if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
     if seed is not None: set_seed(seed, reproducible=True)
     arch, recipe, learner_kw = learner_options(dls, variant, **kwargs)
     if seed is not None: set_seed(seed, reproducible=True)

@@ -34,7 +34,7 @@ def test_a_seed_and_a_worker_count_give_the_same_batches(shapes, workers):
 def test_default_workers_use_the_cores_only_for_a_gpu():
     assert default_workers('cpu') == 0
     assert 1 <= default_workers('cuda') <= 8                                       # the device's type decides; no GPU needed to ask
-    with pytest.raises(ValueError, match='num_workers must be an integer >= 0'): aligned_dls('x', size=32, bs=2, num_workers=-1)
+    with pytest.raises(ValueError, match='num_workers must be an integer from 0 to 64'): aligned_dls('x', size=32, bs=2, num_workers=-1)
 
 def run(argv):
     err = io.StringIO()

@@ -278,7 +278,7 @@ def test_python_api_refuses_the_same_things():
         with pytest.raises(ValueError, match=msg): sample(m, A, **kw)
     with pytest.raises(ValueError, match=r'B is \(32, 32\)'): encode(m, torch.zeros(1, 3, 32, 32))
     with pytest.raises(ValueError, match='3-channel targets'): encode(m, torch.zeros(1, 1, 64, 64))
-    with pytest.raises(ValueError, match='size must be an integer >= 16 and <= 1024'): make_shapes('x', size=64.0)
+    with pytest.raises(ValueError, match='size must be an integer >= 32 and <= 1024'): make_shapes('x', size=64.0)
     with pytest.raises(ValueError, match='is a folder'): load_shipped(Path(__file__).parent)
     with pytest.raises(TypeError, match="unexpected keyword 'shufle'"): aligned_dls('x', size=32, bs=2, shufle=True)
     for kw, msg in ((dict(n_modes=0), 'n_modes'), (dict(n_modes=11), 'n_modes'), (dict(max_dist=-1), 'max_dist')):
@@ -385,3 +385,49 @@ def test_python_sample_refuses_what_it_cannot_use():
     with pytest.raises(TypeError, match='model must be a BicycleGAN'): sample('shapes', torch.zeros(1, 3, 64, 64))
     with pytest.raises(TypeError, match='path of a checkpoint'): load_checkpoint(None)
     with pytest.raises(TypeError, match='path of a shipped model'): load_shipped(None)
+
+# 8. the fifth round (helper 6) ----------------------------------------------------------------------------------
+
+def test_resume_refuses_data_that_changed(tiny_run, tmp_path):
+    import shutil
+    data = tmp_path/'d'; shutil.copytree(tiny_run/'d', data)
+    base = ['--data', str(data), '--size', '32', '--bs', '2', '--ngf', '4', '--nef', '4', '--ndf', '4', '--threads', '1', '--epochs_decay', '0']
+    assert call(train_main, base + ['--out', str(tmp_path/'r'), '--epochs', '1'])[0] == 0
+    shutil.copy(sorted((data/'train').iterdir())[0], data/'train'/'extra.png')
+    refused(train_main, ['--resume', '--out', str(tmp_path/'r'), '--epochs', '2'], 'the data in', 'changed since', 'image files then')
+    (data/'train'/'extra.png').unlink()
+    assert call(train_main, ['--resume', '--out', str(tmp_path/'r'), '--epochs', '2'])[0] == 0
+
+def test_shapes_sizes_the_loader_cannot_read_are_refused(tmp_path):
+    refused(shapes_main, [str(tmp_path/'s'), '--size', '31'], '--size must be >= 32')
+    code, err = call(shapes_main, [str(tmp_path/'s48'), '--size', '48', '--n_train', '2', '--n_valid', '0'])
+    assert code == 0, err                                                         # usable with --load_size 48 --size 32
+    refused(shapes_main, [str(tmp_path/'s48'), '--size', '48', '--n_train', '3', '--n_valid', '0'], 'n_train 2 (now 3)')
+
+def test_discriminator_options_without_a_discriminator(tmp_path):
+    refused(train_main, TRAIN_BASE + ['--out', str(tmp_path/'r'), '--lambda_GAN', '0', '--lambda_GAN2', '0'], '--ndf shapes the discriminators')
+    refused(train_main, TRAIN_BASE[:-2] + ['--out', str(tmp_path/'r'), '--lambda_GAN', '0', '--lambda_GAN2', '0', '--lr_D_mult', '3'], '--lr_D_mult 3.0 tunes')
+
+def test_more_python_keywords_checked():
+    from bicycle_nb.inference import interpolate, latent_walk, sample, transfer
+    from bicycle_nb.learner import bicycle_learner
+    m, A, z8 = pretrained_shapes(), torch.zeros(2, 3, 64, 64), torch.ones(8)
+    for f, msg in ((lambda: interpolate(z8, z8, steps=4, t=[0, .5, 1]), 'not both'), (lambda: interpolate(torch.zeros(8), z8, mode='slerp'), 'nonzero length'),
+                   (lambda: interpolate(z8, z8, steps=2.5), 'steps must be an integer >= 2'), (lambda: interpolate(z8, z8, t=[-1, 2]), r'fractions in \[0, 1\]'),
+                   (lambda: interpolate(z8, torch.ones(7)), 'one shape'), (lambda: latent_walk(m, A, torch.randn(2, 8), steps=0), 'steps must be an integer from 1'),
+                   (lambda: sample(m, A, z=torch.full((3, 8), float('nan')), n=3), 'NaN'), (lambda: sample(m, A, z=torch.randn(3, 8)), 'give n=3'),
+                   (lambda: sample(m, A, sync='no'), 'sync must be True or False'), (lambda: transfer(m, A, torch.zeros(3, 3, 64, 64)), '3 references for 2 inputs'),
+                   (lambda: aligned_dls('x', size=32, bs=2, seed=-1), 'seed must be'), (lambda: aligned_dls('x', size=32, bs=2, num_workers=1000), 'from 0 to 64'),
+                   (lambda: aligned_dls('x', size=32, bs=2, flip='no'), 'flip must be'), (lambda: aligned_dls(5), 'dataset folder')):
+        with pytest.raises((ValueError, TypeError), match=msg): f()
+
+def test_learner_names_the_loaders_options(tiny_run):
+    from bicycle_nb.learner import bicycle_learner
+    dls = aligned_dls(tiny_run/'d', size=32, bs=2)
+    with pytest.raises(TypeError, match=r'load_size is an option of the data.*aligned_dls'): bicycle_learner(dls, load_size=40)
+    with pytest.raises(ValueError, match='seed must be'): bicycle_learner(dls, seed=-1)
+
+def test_sample_help_and_checkpoint_case(inputs, tmp_path):
+    text = cli._sample_parser().format_help()
+    assert '(default: bicycle_samples)' in text and '(default: None)' not in text
+    refused(sample_main, [str(inputs/'two'), '--checkpoint', 'SHAPES', '--out', str(tmp_path/'o')], '--checkpoint shapes (lower case)')
