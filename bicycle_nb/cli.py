@@ -390,16 +390,17 @@ def _train(argv=None):
     elif (out/'checkpoint.pth').exists():
         raise FileExistsError(f'{out} already holds a run: use --resume to continue it (or extend it with more --epochs), or choose another --out.')
     if a.threads is not None: torch.set_num_threads(a.threads)     # the run's own count on a resume: other counts round differently
-    if a.data is not None and (_inside(out, a.data) or _inside(a.data, out) and not a.resume and Path(a.data).resolve() == out.resolve()):
+    if a.data is not None and _inside(out, a.data):
         raise ValueError(f'--out {out} is the data folder {a.data} or lies inside it: the run would write into the dataset. Choose another --out.')
     # every option and combination checked before anything is written (the shapes data, the run folder)
     _check_loader_args(a.size, a.bs, a.load_size, a.direction, a.input_nc, a.output_nc)
     recipe0 = recipe_for(a.variant, **{k: getattr(a, k) for k in Recipe.declared() if k != 'variant'})
-    check_combination(Arch(**Arch.pick(vars(a))), recipe0, given=_given(argv) if not a.resume else ())
+    typed = _given(argv)
+    check_combination(Arch(**Arch.pick(vars(a))), recipe0, given=typed if not a.resume else ())
     if a.tensorboard and importlib.util.find_spec('tensorboard') is None:
         raise ValueError("--tensorboard needs the tensorboard package: pip install 'bicycle_nb[tensorboard]' (or pip install tensorboard).")
     if a.data is None: _check_shapes_run(a)
-    elif 'n_train' in _given(argv): raise ValueError(f'--n_train sets the size of the generated shapes data; with --data {a.data} it does nothing: drop it.')
+    elif 'n_train' in typed: raise ValueError(f'--n_train sets the size of the generated shapes data; with --data {a.data} it does nothing: drop it.')
     parallel = int(os.environ.get('WORLD_SIZE', 1)) > 1     # launched by torchrun / accelerate launch: notebook 14
     if parallel: rank, _ = init_distributed()
     if a.data is None:
@@ -410,7 +411,7 @@ def _train(argv=None):
     dls = aligned_dls(data, size=a.size, bs=a.bs, load_size=a.load_size, input_nc=a.input_nc, output_nc=a.output_nc,
                       direction=a.direction, seed=a.seed, valid=_valid_arg(a.valid), num_workers=a.num_workers)
     a.num_workers = dls.num_workers                      # the count used, in options.json (a resume keeps it)
-    files_now = _data_files(data, dls.valid_folder)
+    files_now = _data_files(data, list(dls.train_ds.items) + list(dls.valid_ds.items))   # the files the loader listed
     if a.resume and getattr(a, 'data_files', None) and a.data_files != files_now:
         raise ValueError(f"--resume: the data in {data} changed since {out} started ({a.data_files['files']} image files then, {files_now['files']} now, "
                          f"or their names or sizes): a resumed run would not continue the same run. Restore the data, or start a new run with another --out.")
@@ -483,9 +484,9 @@ def _remove_run_files(out):
         if p.is_dir(): shutil.rmtree(p, ignore_errors=True)
         elif p.exists(): p.unlink()
 
-def _data_files(data, valid):
-    "A record of the training (and validation) image files: their count and a hash of their names and sizes (a resume checks it)."
-    files = sorted(get_image_files(Path(data)/'train')) + (sorted(get_image_files(Path(data)/valid)) if valid else [])
+def _data_files(data, files):
+    "A record of the loader's image `files` under `data`: their count and a hash of their names and sizes (a resume checks it)."
+    files = sorted(Path(f) for f in files)
     h = hashlib.sha1('\n'.join(f'{f.relative_to(data)}:{f.stat().st_size}' for f in files).encode()).hexdigest()
     return dict(files=len(files), sha1=h)
 

@@ -17,8 +17,8 @@ import torchvision.transforms.v2.functional as TF
 # %% auto #0
 __all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'SHAPES_MAX_SIZE', 'IMAGE_MODES', 'MIN_SIDE', 'MAX_SIDE', 'LOAD_FACTOR',
            'random_shapes', 'draw_pair', 'classify_mode', 'classify_modes', 'make_shapes', 'read_modes',
-           'on_command_line', 'remedy', 'opt', 'check_mode', 'to_8bit', 'read_image', 'open_image', 'as_hw',
-           'norm_size', 'aspect_off', 'check_pair_size', 'split_pair', 'check_pairs', 'PairFile', 'PairHalf',
+           'on_command_line', 'remedy', 'opt', 'check_int', 'check_mode', 'to_8bit', 'read_image', 'open_image',
+           'as_hw', 'norm_size', 'aspect_off', 'check_pair_size', 'split_pair', 'check_pairs', 'PairFile', 'PairHalf',
            'pair_transforms', 'PairResizeCropFlip', 'ToSigned', 'default_workers', 'aligned_dls']
 
 # %% ../nbs/00_data.ipynb #f6f17975
@@ -166,6 +166,14 @@ def remedy(python, cli):
 def opt(name):
     "Option `name` as the user writes it: `name` in Python, `--name` on the command line."
     return remedy(name, f'--{name}')
+
+def check_int(name, v, lo, hi=None, why='', none_ok=False):
+    "`v` if it is an integer (not a bool) from `lo` to `hi` (or None when `none_ok`), else a one-line ValueError naming `opt(name)`; `why` ends the range."
+    if none_ok and v is None: return v
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
+        rng = f'>= {lo}' if hi is None else f'from {lo} to {hi}'
+        raise ValueError(f"{opt(name)} must be an integer {rng}{' (or None)' if none_ok else ''}{why}, got {v!r}.")
+    return v
 
 # %% ../nbs/00_data.ipynb #a16b0002
 _PLAIN_MODES = ('1', 'L', 'P', 'RGB', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')
@@ -396,11 +404,9 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     _check_dl_kwargs(kwargs)
     device = kwargs.pop('device', None) or default_device()
     if num_workers is None: num_workers = default_workers(device)
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or not 0 <= num_workers <= 64:
-        raise ValueError(f"{opt('num_workers')} must be an integer from 0 to 64 (0: load in the main process), got {num_workers!r}.")
+    check_int('num_workers', num_workers, 0, 64, why=' (0: load in the main process)')
     if not isinstance(flip, bool): raise TypeError(f"flip must be True or False, got {flip!r}.")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
+    check_int('seed', seed, 0, none_ok=True)
     train = _split_files(path, 'train')
     val = _split_files(path, valid) if valid else L()
     if len(train) < bs:

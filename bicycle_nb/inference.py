@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from fastcore.all import *
 from fastai.basics import Callback, rank_distrib
 from .models import BicycleGAN
-from .data import open_image, to_8bit, as_hw, aspect_off, split_pair, remedy, opt
+from .data import open_image, to_8bit, as_hw, aspect_off, split_pair, remedy, opt, check_int
 from .training import BicycleLearner
 
 # %% auto #0
@@ -75,15 +75,8 @@ def _codes(z, name='z'):
     if not torch.isfinite(z).all(): raise ValueError(f"{name} holds NaN or infinite values.")
     return z
 
-def _count(name, v):
-    "`v` if it is an integer >= 1, else a one-line error naming `name`."
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{opt(name)} must be an integer >= 1, got {v!r}.")
-    return v
-
 def _draw_z(model, N, n, z=None, sync=False, seed=None, device=None):
-    _count('n', n)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
+    check_int('n', n, 1); check_int('seed', seed, 0, none_ok=True)
     if z is not None and (sync or seed is not None):
         raise ValueError(f"z gives the codes, so {'sync' if sync else 'seed'} would do nothing: drop it, or drop z for random codes.")
     if not isinstance(sync, bool): raise TypeError(f"sync must be True or False, got {sync!r}.")
@@ -126,7 +119,7 @@ def _check_input(model, A):
 def sample(model, A, n=20, z=None, sync=False, chunk=64, seed=None):
     "Outputs [N, n, C, H, W] in [-1, 1]: `n` samples for each input of `A`, in batched eval-mode forwards."
     A = _check_input(model, A)
-    _count('chunk', chunk)
+    check_int('chunk', chunk, 1)
     dev = next(model.G.parameters()).device
     A = A.to(dev)
     N = A.size(0)
@@ -179,7 +172,7 @@ def interpolate(z0, z1, steps=8, mode='lerp', t=None):
     z0, z1 = (_codes(z, name) for z, name in ((z0, 'z0'), (z1, 'z1')))
     if z0.shape != z1.shape: raise ValueError(f"z0 and z1 must have one shape, got {tuple(z0.shape)} and {tuple(z1.shape)}.")
     if t is None:
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2: raise ValueError(f"steps must be an integer >= 2 (both ends), got {steps!r}.")
+        check_int('steps', steps, 2, why=' (both ends)')
         t = torch.linspace(0, 1, steps)
     else:
         if steps != 8: raise ValueError("give steps or t, not both: t lists the fractions itself.")
@@ -201,8 +194,7 @@ def latent_walk(model, A, zs, steps=8, mode='slerp'):
     "Images [len(zs) * steps, C, H, W] for input `A` [1, C, H, W] walking through the codes `zs` and back to the first."
     zs = _codes(torch.stack([torch.as_tensor(z, dtype=torch.float32) for z in zs]) if isinstance(zs, (list, tuple)) else zs, 'zs')
     if zs.dim() != 2 or len(zs) < 2: raise ValueError(f"zs must be at least 2 codes [k, nz], got shape {tuple(zs.shape)}.")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1000:
-        raise ValueError(f"steps must be an integer from 1 to 1000 (frames between two codes), got {steps!r}.")
+    check_int('steps', steps, 1, 1000, why=' (frames between two codes)')
     path = torch.cat([interpolate(zs[i], zs[(i + 1) % len(zs)], steps + 1, mode)[:-1] for i in range(len(zs))])
     return sample(model, A[:1], n=len(path), z=path)[0]
 

@@ -8,7 +8,7 @@ import inspect, difflib, math
 import torch
 from fastcore.all import *
 from fastai.basics import *
-from .data import norm_size, as_hw, remedy, opt, aligned_dls
+from .data import norm_size, as_hw, remedy, opt, check_int, aligned_dls
 from .models import *
 from .losses import *
 from .training import *
@@ -100,8 +100,7 @@ def bicycle_learner(dls, variant='bicycle', seed=None, cbs=None, **kwargs):
     "A `BicycleLearner` that trains BicycleGAN (or one of the paper's variants) on `dls` of (A, B) pairs; keywords: `Arch` and `Recipe` options, then `Learner`'s."
     bs = getattr(dls.train, 'bs', 2)
     if bs % 2: raise ValueError(f'Training batch size {bs} is odd: BicycleGAN splits each batch into two halves. Use an even bs.')
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"{opt('seed')} must be an integer >= 0 (or None), got {seed!r}.")
+    check_int('seed', seed, 0, none_ok=True)
     if seed is not None: set_seed(seed, reproducible=True)
     arch, recipe, learner_kw = learner_options(dls, variant, **kwargs)
     if seed is not None: set_seed(seed, reproducible=True)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 from fastcore.all import *
-from .data import classify_mode, PALETTE
+from .data import classify_mode, PALETTE, check_int
 from .inference import sample, spread_z
 from fastai.learner import Metric
 
@@ -211,13 +211,10 @@ def _check_images(x, what, least):
         raise ValueError(f"{what} must hold values in [-1, 1] (the generator's range; load_image gives it), got {x.min().item():.3g}..{x.max().item():.3g}.")
     return x
 
-def _check_batch(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f'batch_size must be an integer >= 1, got {batch_size!r}.')
 
 def inception_features(images, batch_size=16, device='cpu'):
     "Inception pool features [N, 2048] (float64) of images [N, 3, H, W] in [-1, 1], prepared as for FID (8-bit, resized to 299)."
-    _check_images(images, 'images', 1); _check_batch(batch_size)
+    _check_images(images, 'images', 1); check_int('batch_size', batch_size, 1)
     fh = _fid_helper(device)
     return np.concatenate([fh.extract_feats(images[i:i + batch_size].float(), data_range=[-1, 1], resize_hw=fh.resize_hw,
                                             resample_mode=fh.resample_mode, quant=True)
