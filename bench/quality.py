@@ -8,7 +8,10 @@ points it measures, on 50 validation outlines:
 - modes_covered_per_input: distinct modes among 20 samples with random z (of 10 in the data);
 - encode_accuracy: G(A, mu(E(B_ref))) for a reference of another input shows the reference's mode;
 - realism_valid_colour: share of samples whose colour is one of the 10 valid modes;
-- shape_iou: IoU of the sample's painted area with the true B's (fidelity to the input's outline).
+- shape_iou: IoU of the sample's painted area with the true B's (fidelity to the input's outline);
+- z_recovery_l1: mean |mu(E(G(A, z))) - z| over those samples (what the latent regression trains; lower is better);
+- z_consistency: for each random z, the share of the 50 outlines given that z's commonest colour (one code, one
+  colour whatever the outline: 1; a code that means nothing: near 1/10 to 2/10).
 
     python bench/quality.py screen --seconds 120            # every candidate against the default, seed 0
     python bench/quality.py final --seconds 600 --seeds 0 1 2 --candidates default bicycle-fast
@@ -76,6 +79,12 @@ CANDIDATES = {
 }
 # the paper's six objectives (notebook 16), each trained the bicycle-fast way (gain 1, lr 1e-3) so that a short budget separates them
 for _v in ('pix2pix+noise', 'cAE-GAN', 'cVAE-GAN', 'cVAE-GAN++', 'cLR-GAN', 'bicycle'): CANDIDATES[f'paper:{_v}'] = (dict(variant=_v, init_gain=1.), 1e-3)
+# issue 26: does the latent regression earn its place over cVAE-GAN++? the same two with a ten times weaker KL
+for _v in ('cVAE-GAN++', 'bicycle'): CANDIDATES[f'paper:{_v}+kl1e-3'] = (dict(variant=_v, init_gain=1., lambda_kl=1e-3), 1e-3)
+# ... and the collusion the frozen encoder prevents: the latent loss trains E as well
+CANDIDATES['paper:bicycle+zE'] = (dict(variant='bicycle', init_gain=1., latent_trains_E=True), 1e-3)
+# ... and z at the input only against the default, z at every level of the down path (notebook 01)
+CANDIDATES['paper:bicycle+input'] = (dict(variant='bicycle', init_gain=1., inject='input'), 1e-3)
 ROUND1 = ['default', 'ms', 'gain1', 'warmup', 'lrE5', 'nz4', 'nz2', 'lr1e-3', 'kl1e-3', 'zE']
 
 N_MODES = 10
@@ -150,6 +159,14 @@ def evaluate(model, A, B, modes, n_samples=20, max_dist=60., seed=0):
         res['encode_accuracy'] = float((enc == modes[perm.numpy()]).mean())
         rec = classify(model.G(A, mu), max_dist)                # its own input: the encoded reconstruction
         res['reconstruction_accuracy'] = float((rec == modes).mean())
+        # what the latent regression (cLR-GAN) trains: can E read the random code back from G's output?
+        z_back = model.E(outs)[0]
+        res['z_recovery_l1'] = float((z_back - z).abs().mean())
+        # control: does one code give one colour whatever the outline? n_samples codes shared by all N outlines;
+        # per code, the share of outlines painted in that code's commonest colour
+        zs = torch.randn(n_samples, model.nz, generator=g)
+        by_z = classify(model.G(A.repeat(n_samples, 1, 1, 1), zs.repeat_interleave(N, 0)), max_dist).reshape(n_samples, N)
+        res['z_consistency'] = float(np.mean([np.bincount(r[r >= 0], minlength=N_MODES).max() / N if (r >= 0).any() else 0. for r in by_z]))
     else:
         res['encode_accuracy'] = None
     model.train(was)
@@ -261,7 +278,7 @@ def main():
         f = run_file(a, n, s)
         if f.exists(): runs.setdefault(n, []).append(json.loads(f.read_text()))
     summary = {}
-    keys = ('modes_covered_per_input', 'jsd_uniform', 'encode_accuracy', 'reconstruction_accuracy', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
+    keys = ('modes_covered_per_input', 'jsd_uniform', 'encode_accuracy', 'reconstruction_accuracy', 'z_recovery_l1', 'z_consistency', 'realism_valid_colour', 'shape_iou', 'steps', 'seconds_per_step')
     for n, rs in runs.items():
         # std: the sample standard deviation over seeds (ddof=1), the convention of every '±' in the notebooks and READMEs
         summary[n] = {k: dict(mean=float(np.mean([r[k] for r in rs])), std=float(np.std([r[k] for r in rs], ddof=1 if len(rs) > 1 else 0)),

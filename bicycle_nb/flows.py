@@ -46,7 +46,7 @@ def draw_bicycle(highlight=None, figsize=(10, 3.4)):
     box(16.8, 2.6, 'E', '#ffe0b3', w=1.2, alpha=a2); box(18.8, 2.6, 'ẑ = μ', '#e8e8e8', w=1.6, alpha=a2)
     arrow((12.2, 4.15), (12.2, 3.05), alpha=a2); arrow((10.9, 2.6), (11.3, 2.6), alpha=a2); arrow((13.1, 2.6), (14.0, 2.6), alpha=a2)
     arrow((15.2, 2.6), (16.2, 2.6), alpha=a2); arrow((17.4, 2.6), (18.0, 2.6), alpha=a2)
-    arrow((18.8, 3.05), (13.3, 4.6), 'latent L1: |z − ẑ|  (trains G only)', color='C3', alpha=a2, style='<|-|>', ls='--', dy=0.45)
+    arrow((18.8, 3.05), (13.3, 4.6), 'latent L1: |z − ẑ|  (trains G only)', color='C3', alpha=a2, style='<|-|>', ls='--', at=(16.7, 4.75))
     arrow((14.6, 2.15), (14.6, 1.1), alpha=a2); ax.text(14.6, 0.75, 'D2: real or fake?', ha='center', fontsize=8.5, color='C3', alpha=max(a2, .35))
     ax.text(10, 0.05, 'G and E are shared by both cycles; black: what is computed, red: what is compared (the losses)',
             ha='center', fontsize=8.5, style='italic')
