@@ -18,6 +18,7 @@ requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 metrics_requirements = shlex.split(cfg.get('metrics_requirements', ''))
 tensorboard_requirements = shlex.split(cfg.get('tensorboard_requirements', ''))
+static_requirements = shlex.split(cfg.get('static_requirements', ''))
 lic = licenses[cfg['license'].lower()]
 min_python = cfg['min_python']
 console_scripts = cfg.get('console_scripts', '').split()
@@ -36,7 +37,8 @@ setuptools.setup(
     include_package_data=True,
     package_data={'bicycle_nb': ['assets/*.pt']},   # the shipped shapes model (notebook 12)
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'metrics': metrics_requirements, 'tensorboard': tensorboard_requirements},
+    extras_require={'dev': dev_requirements, 'metrics': metrics_requirements, 'tensorboard': tensorboard_requirements,
+                    'static': static_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

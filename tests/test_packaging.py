@@ -27,7 +27,7 @@ def test_build_gives_sdist_and_wheel(dist):
     meta = zipfile.ZipFile(whl[0]).read(next(n for n in names if n.endswith('METADATA'))).decode()
     assert 'Requires-Dist: fastai>=2.7' in meta and 'Requires-Dist: torch' in meta
     ep = zipfile.ZipFile(whl[0]).read(next(n for n in names if n.endswith('entry_points.txt'))).decode()
-    for s in ('bicycle_nb_train', 'bicycle_nb_sample', 'bicycle_nb_shapes'): assert s in ep
+    for s in ('bicycle_nb_train', 'bicycle_nb_sample', 'bicycle_nb_shapes', 'bicycle_nb_explorer'): assert s in ep
 
 CHECK = textwrap.dedent('''
     import sys, tempfile, fastai, fastcore, bicycle_nb
