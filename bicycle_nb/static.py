@@ -9,19 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-from scipy.stats import chi2      # scipy comes with fastai (through scikit-learn)
 from fastcore.all import *
 from .data import PALETTE, MODE_NAMES, random_shapes, draw_pair, remedy, check_int
 from .models import Options, option, pretrained_shapes
 from .inference import load_image
 from .checkpoint import load_checkpoint
-from .widgets import as_images
+from .widgets import as_images, z_effects, prior_radius
 from .cli import friendly_errors, check_out, _parser, _add_options, _given_defaults, _inputs
 
 # %% auto #0
 __all__ = ['ORT_WEB', 'ORT_FILES', 'RUNTIME_ENV', 'PAGE_HTML', 'PAGE_CSS', 'PAGE_JS_MODEL', 'PAGE_JS_UI', 'ORT_LICENCE',
-           'STATIC_FORMAT', 'MAX_INPUTS', 'SHAPES_COLOURS', 'export_onnx', 'z_effects', 'prior_radius', 'runtime_cache',
-           'find_runtime', 'export_static', 'shapes_pairs', 'serve', 'Explorer', 'explorer_main']
+           'STATIC_FORMAT', 'MAX_INPUTS', 'SHAPES_COLOURS', 'export_onnx', 'runtime_cache', 'find_runtime',
+           'export_static', 'shapes_pairs', 'serve', 'Explorer', 'explorer_main']
 
 # %% ../nbs/18_static.ipynb #fc1620b1
 def _export_net(net, args, fname, input_names, output_names):
@@ -47,26 +46,6 @@ def export_onnx(model, folder):
     paths = [_export_net(G, (A, z), folder/'generator.onnx', ['A', 'z'], ['B'])]
     if E is not None: paths.append(_export_net(E, (B,), folder/'encoder.onnx', ['B'], ['mu', 'logvar']))
     return paths
-
-# %% ../nbs/18_static.ipynb #18f23049
-def z_effects(model, A, n_codes=4, span=2., seed=0):
-    """Per dimension d of z: the mean |G(A, z with z_d = +span) - G(A, z with z_d = -span)| / 2 over the inputs `A` [N, C, H, W]
-    and `n_codes` codes of the prior (seeded by `seed`), a share of the output's value range in [0, 1]. A list of nz floats."""
-    A = as_images(model, A, 'A')
-    base = torch.randn(n_codes, model.nz, generator=torch.Generator().manual_seed(seed))
-    AA = A.repeat_interleave(n_codes, 0)
-    effects = []
-    with torch.no_grad():
-        for d in range(model.nz):
-            lo, hi = base.clone(), base.clone()
-            lo[:, d], hi[:, d] = -span, span
-            effects.append(((model.G(AA, hi.repeat(len(A), 1)) - model.G(AA, lo.repeat(len(A), 1))).abs().mean() / 2).item())
-    return effects
-
-# %% ../nbs/18_static.ipynb #f7139583
-def prior_radius(nz, q=0.99):
-    "The length below which a share `q` of codes z ~ N(0, I_nz) fall: sqrt of the chi-squared quantile (a float)."
-    return float(np.sqrt(chi2.ppf(q, nz)))
 
 # %% ../nbs/18_static.ipynb #5d9cf8f4
 ORT_WEB = ('onnxruntime-web', '1.31.1')       # the runtime the page is tested with (npm package, MIT licence)

@@ -4,19 +4,21 @@
 
 # %% ../nbs/13_widgets.ipynb #71552729
 from __future__ import annotations
-import io
+import base64, collections, io, math
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
+from scipy.stats import chi2      # scipy comes with fastai (through scikit-learn)
 import torch
 import ipywidgets as widgets
 from PIL import Image
 from fastcore.all import *
 from .inference import sample, encode, interpolate, to_pil, load_image, load_input
-from .data import as_hw
+from .data import as_hw, classify_mode, check_int, MODE_NAMES
 
 # %% auto #0
-__all__ = ['png_bytes', 'as_images', 'LatentExplorer', 'blend', 'InterpolationExplorer', 'SampleGrid']
+__all__ = ['PICTURE_CSS', 'PROJECTOR_CSS', 'png_bytes', 'as_images', 'z_effects', 'prior_radius', 'LatentExplorer', 'blend',
+           'InterpolationExplorer', 'SampleGrid']
 
 # %% ../nbs/13_widgets.ipynb #67a6d48b
 def png_bytes(img, scale=1):
@@ -50,6 +52,57 @@ def as_images(model, imgs, role='A'):
                          f'(x / 127.5 - 1 for 0..255 images, or use load_image).')
     return imgs.detach().float().cpu()
 
+# %% ../nbs/13_widgets.ipynb #dacd5311
+def z_effects(model, A, n_codes=4, span=2., seed=0):
+    """Per dimension d of z: the mean |G(A, z with z_d = +span) - G(A, z with z_d = -span)| / 2 over the inputs `A` [N, C, H, W]
+    and `n_codes` codes of the prior (seeded by `seed`), a share of the output's value range in [0, 1]. A list of nz floats."""
+    A = as_images(model, A, 'A')
+    base = torch.randn(n_codes, model.nz, generator=torch.Generator().manual_seed(seed))
+    AA = A.repeat_interleave(n_codes, 0)
+    effects = []
+    with torch.no_grad():
+        for d in range(model.nz):
+            lo, hi = base.clone(), base.clone()
+            lo[:, d], hi[:, d] = -span, span
+            effects.append(((model.G(AA, hi.repeat(len(A), 1)) - model.G(AA, lo.repeat(len(A), 1))).abs().mean() / 2).item())
+    return effects
+
+def prior_radius(nz, q=0.99):
+    "The length below which a share `q` of codes z ~ N(0, I_nz) fall: sqrt of the chi-squared quantile (a float)."
+    return float(np.sqrt(chi2.ppf(q, nz)))
+
+# %% ../nbs/13_widgets.ipynb #6ff7f4d6
+PICTURE_CSS = """
+.bicycle-pic { width: 64px; height: 64px; padding: 0; margin: 2px; background-color: #ffffff !important; background-size: contain !important;
+  background-repeat: no-repeat !important; background-position: center !important; border: 3px solid #d0d0d0 !important;
+  image-rendering: pixelated; box-shadow: none !important; }
+.bicycle-pic.bicycle-picked { border-color: #0b4fb3 !important; outline: 3px solid #0b4fb3; }
+.bicycle-pic:disabled { opacity: 0.5; }
+"""
+
+PROJECTOR_CSS = """
+.bicycle-projector { --jp-widgets-font-size: 24px; --jp-ui-font-size1: 24px; --jp-widgets-inline-height: 44px;
+  --jp-widgets-inline-label-width: 120px; --jp-widgets-inline-width: 520px; --jp-widgets-slider-handle-size: 24px;
+  --jp-widgets-slider-track-thickness: 6px; font-size: 24px; color: #111111; gap: 2vw; }
+.bicycle-projector .widget-label, .bicycle-projector .widget-readout, .bicycle-projector .widget-label-basic,
+.bicycle-projector button, .bicycle-projector select, .bicycle-projector .widget-html-content {
+  font-size: 24px !important; line-height: 1.35 !important; color: #111111; }
+.bicycle-projector .widget-readout { min-width: 4em; }
+.bicycle-projector .noUi-target, .bicycle-projector .noUi-connects, .bicycle-projector .noUi-connect { background: #4a4a4a !important; border-color: #4a4a4a !important; }
+.bicycle-projector .noUi-handle { background: #0b4fb3 !important; border: 3px solid #ffffff !important; box-shadow: 0 0 0 2px #0b4fb3 !important; }
+.bicycle-projector button.jupyter-button:not(.bicycle-pic) { background-color: #1b1b1b !important; color: #ffffff !important; height: auto !important; padding: 4px 14px; }
+.bicycle-projector button.jupyter-button.mod-info:not(.bicycle-pic), .bicycle-projector button.jupyter-button.mod-active { background-color: #0b4fb3 !important; }
+.bicycle-projector button.jupyter-button:disabled:not(.bicycle-pic) { background-color: #5a5a5a !important; }
+.bicycle-projector .bicycle-big { width: min(58vh, 44vw) !important; height: auto !important; max-width: none !important; }
+.bicycle-projector img { image-rendering: pixelated; }
+.bicycle-projector .bicycle-warn { color: #a30000; font-weight: 600; }
+.bicycle-projector .bicycle-stage { flex: 0 0 auto; width: min(58vh, 44vw); }
+.bicycle-projector .bicycle-pic { width: min(8.5vh, 5.5vw); height: min(8.5vh, 5.5vw); border-color: #4a4a4a !important; }
+.bicycle-projector .bicycle-pic.bicycle-picked { border-color: #0b4fb3 !important; }
+.bicycle-projector .widget-toggle-buttons .widget-toggle-button { width: auto; }
+.bicycle-projector .widget-slider { --jp-widgets-inline-height: 38px; }
+"""
+
 # %% ../nbs/13_widgets.ipynb #34a7f30b
 def _image_view(size, scale):
     H, W = as_hw(size)
@@ -59,18 +112,62 @@ def _check_nz(model, nz):
     if nz is not None and nz != model.nz:
         raise ValueError(f'nz={nz} was asked but this model was trained with nz={model.nz}: leave nz out or pass nz={model.nz}.')
 
+def _tile(imgs, cols, scale=1, gap=4):
+    "One PIL image of image tensors in [-1, 1] in rows of `cols`."
+    ims = [to_pil(i).convert('RGB') for i in imgs]
+    w, h = ims[0].width * scale, ims[0].height * scale
+    rows = -(-len(ims) // cols)
+    canvas = Image.new('RGB', (cols * (w + gap) - gap, rows * (h + gap) - gap), 'white')
+    for k, im in enumerate(ims): canvas.paste(im.resize((w, h), Image.NEAREST), ((k % cols) * (w + gap), (k // cols) * (h + gap)))
+    return canvas
+
 class _Explorer:
-    "What the widgets share: the model, the images, a seeded random source and one-render-per-action bookkeeping."
-    def _setup(self, model, A_images, B_images, nz, scale, seed):
+    "What the widgets share: the model, the images, a seeded random source, one-render-per-action bookkeeping, the projector frame and colour names."
+    def _setup(self, model, A_images, B_images, nz, scale, seed, projector=False, colour_names=False):
         _check_nz(model, nz)
+        for k, v in (('projector', projector), ('colour_names', colour_names)):
+            if not isinstance(v, bool): raise TypeError(f'{k} must be True or False, got {v!r}.')
+        if colour_names and model.G.output_nc != 3: raise ValueError('colour_names needs 3-channel outputs: this model makes 1-channel images.')
         self.model, self.A = model.eval(), as_images(model, A_images, 'A')
         self.B = as_images(model, B_images, 'B') if B_images is not None else None
         self.size = model.G.size
         self.scale = scale or max(1, 256 // max(as_hw(self.size)))
+        self.projector, self.colour_names = projector, colour_names
         self.rng = torch.Generator().manual_seed(seed)
         self.renders, self._holding = 0, False
         self.input_picker = widgets.Dropdown(options=[(f'input {i}', i) for i in range(len(self.A))], value=0, description='input')
         self.input_picker.observe(self._changed, 'value')
+
+    def _frame(self, *children):
+        "`children` after a stylesheet: the picture buttons' images and, in projector mode, the rules that make everything projector-sized."
+        if self.projector: self.add_class('bicycle-projector')
+        css = PICTURE_CSS + (PROJECTOR_CSS if self.projector else '') + '\n'.join(getattr(self, '_pictures', []))
+        return [widgets.HTML(f'<style>{css}</style>', layout=widgets.Layout(display='none')), *children]
+
+    def _picture_buttons(self, imgs, kind, on_pick, note=None, tip=None):
+        "One button per image, drawn as the image itself (a CSS background image), classes `bicycle-pic` and `bicycle-{kind}{i}`."
+        self._pictures = getattr(self, '_pictures', [])
+        buttons = []
+        for i, im in enumerate(imgs):
+            b = widgets.Button(description='', disabled=note is not None, tooltip=note or (tip(i) if tip else f'{kind} {i}'))
+            unique = f'bicycle-{kind}{i}-{id(self)}'
+            for c in ('bicycle-pic', f'bicycle-{kind}{i}', unique): b.add_class(c)
+            self._pictures.append(f'.{unique} {{ background-image: url(data:image/png;base64,{base64.b64encode(png_bytes(im)).decode()}) !important; }}')
+            b.on_click(lambda _, i=i: on_pick(i))
+            buttons.append(b)
+        return buttons
+
+    @staticmethod
+    def _mark(buttons, i):
+        "Mark button `i` of `buttons` as the picked one (None: none): the CSS class `bicycle-picked`."
+        for k, b in enumerate(buttons):
+            if k == i: b.add_class('bicycle-picked')
+            else: b.remove_class('bicycle-picked')
+
+    def _big(self, view):
+        "`view` (an Image) as the page's largest element in projector mode."
+        if self.projector: view.layout = widgets.Layout(); view.add_class('bicycle-big')
+        return view
 
     @contextmanager
     def hold(self):
@@ -83,13 +180,21 @@ class _Explorer:
     def _changed(self, change=None):
         if not self._holding: self.render()
 
+    def name(self, img):
+        "The colour name of an output image (`classify_mode`, notebook 00): 'red', 'a blend (nearest red)' or 'no colour'."
+        mode, dist = classify_mode(img)
+        return 'no colour' if mode < 0 else MODE_NAMES[mode] if dist <= 60 else f'a blend (nearest {MODE_NAMES[mode]})'
+
     def _encoder_note(self):
         "Why encoding is unavailable, or None."
         if getattr(self.model, 'E', None) is None: return 'This model has no encoder (pix2pix+noise, or load_official without E_path): encoding is unavailable.'
         if self.B is None: return 'Pass B_images (reference photos) to encode a reference.'
 
+    def _ref_label(self, i):
+        return f'photo {i}' + (f' ({self.name(self.B[i])})' if self.colour_names else '')
+
     def _ref_picker(self, description='reference'):
-        opts = [(f'reference {i}', i) for i in range(len(self.B))] if self.B is not None else [('none', 0)]
+        opts = [(self._ref_label(i), i) for i in range(len(self.B))] if self.B is not None else [('none', 0)]
         return widgets.Dropdown(options=opts, value=0, description=description, disabled=self.B is None)
 
     def _encode_button(self, description):
@@ -109,59 +214,98 @@ class _Explorer:
 
 # %% ../nbs/13_widgets.ipynb #5e633d85
 class LatentExplorer(widgets.HBox, _Explorer):
-    "A live view of G(A, z): one slider per z dimension, random / zero / encode-from-reference, and an input picker."
-    def __init__(self, model, A_images, B_images=None, nz=None, scale=None, z_range=3., seed=0):
+    """A live view of G(A, z): one slider per z dimension (strongest first, by `z_effects`), photos to encode
+    (pick one and the sliders move to its code), random and zero codes, an input picker, and a view of the same z on
+    every input. It starts from the first photo's code when it can encode. `live`: render while a slider is dragged;
+    `projector`: slide-sized text, the output as the largest element, strong-contrast controls; `colour_names`: name
+    each output by the shapes' palette (`classify_mode`), with the code's length |z| and a warning beyond the prior."""
+    def __init__(self, model, A_images, B_images=None, nz=None, scale=None, z_range=3., seed=0, projector=False,
+                 colour_names=False, live=True):
         super().__init__()
-        self._setup(model, A_images, B_images, nz, scale, seed)
-        self.sliders = [widgets.FloatSlider(0., min=-z_range, max=z_range, step=0.01, description=f'z[{i}]',
-                                            continuous_update=False, readout_format='.2f') for i in range(model.nz)]
-        for s in self.sliders: s.observe(self._changed, 'value')
-        self.random_button = widgets.Button(description='random z', icon='random')
-        self.zero_button = widgets.Button(description='zero z')
-        self.ref_picker = self._ref_picker()
-        self.encode_button = self._encode_button('encode from reference')
+        self._setup(model, A_images, B_images, nz, scale, seed, projector, colour_names)
+        self.effects, self.radius = z_effects(model, self.A), prior_radius(model.nz)
+        self.order = sorted(range(model.nz), key=lambda d: -self.effects[d])
+        self.sliders = [widgets.FloatSlider(0., min=-z_range, max=z_range, step=0.01, description=f'z{i}',
+                                            continuous_update=live, readout_format='+.2f') for i in range(model.nz)]
+        for s in self.sliders: s.observe(self._slid, 'value')
+        top = max(self.effects) or 1.
+        rows = [widgets.HBox([self.sliders[d], widgets.HTML(f'<div title="mean output change over z{d} = -2..2" style="width:{3 * self.effects[d] / top:.2f}em;'
+                                                           f'height:0.45em;background:#4a4a4a;margin-top:0.6em"></div>')]) for d in self.order]
+        self.random_button = widgets.Button(description='random z', icon='random', layout=widgets.Layout(width='auto'))
+        self.zero_button = widgets.Button(description='z = 0', layout=widgets.Layout(width='auto'))
         self.random_button.on_click(lambda _: self.set_z(self._random_z()))
         self.zero_button.on_click(lambda _: self.set_z(torch.zeros(model.nz)))
-        self.encode_button.on_click(lambda _: self.set_z(self._encode_ref(self.ref_picker.value)))
-        self.input_view, self.output_view = _image_view(self.size, self.scale), _image_view(self.size, self.scale)
-        self.ref_view = _image_view(self.size, max(1, self.scale // 2))
-        self.ref_picker.observe(lambda _: self._show_ref(), 'value')
-        self.input_picker.observe(lambda _: self._show_input(), 'value')
-        controls = widgets.VBox([self.input_picker, widgets.HBox([self.random_button, self.zero_button]), *self.sliders,
-                                 widgets.HBox([self.ref_picker, self.encode_button]), self.ref_view])
-        views = widgets.HBox([widgets.VBox([widgets.Label('input A'), self.input_view]),
-                              widgets.VBox([widgets.Label('G(A, z)'), self.output_view])])
-        self.children = [controls, views]
+        self.view = widgets.ToggleButtons(options=[('one answer', 'one'), ('same z, every input', 'all')], value='one',
+                                          style=dict(button_width='auto'))
+        self.view.observe(self._changed, 'value')
+        self.ref, note = None, self._encoder_note()
+        self.ref_buttons = [] if self.B is None else self._picture_buttons(self.B, 'ref', self.pick_ref, note, self._ref_label)
+        self.input_buttons = self._picture_buttons(self.A, 'input', lambda i: setattr(self.input_picker, 'value', i))
+        self.input_picker.layout.display = 'none'                  # the pictures pick; the dropdown keeps the value
+        self.input_picker.observe(lambda ch: self._mark(self.input_buttons, ch['new']), 'value')
+        self._mark(self.input_buttons, 0)
+        self.output_view = self._big(_image_view(self.size, self.scale))
+        self.caption = widgets.HTML()
+        wrap = lambda bs: widgets.HBox(bs, layout=widgets.Layout(flex_flow='row wrap'))
+        encode_row = [widgets.Label('encode a photo: z = E(B)'), wrap(self.ref_buttons)] if self.ref_buttons else [widgets.Label(note)]
+        controls = widgets.VBox([widgets.Label('input A'), wrap(self.input_buttons), self.input_picker, *encode_row,
+                                 widgets.Label('z, strongest dimension first'), *rows, widgets.HBox([self.random_button, self.zero_button])])
+        views = widgets.VBox([self.output_view, self.caption, self.view])
+        views.add_class('bicycle-stage')
+        self.children = self._frame(views, controls) if projector else self._frame(controls, views)
         self._css_hooks()
-        self._show_input(); self._show_ref(); self.render()
+        if note is None: self.pick_ref(0)
+        else: self.render()
 
     def _css_hooks(self):
         "CSS classes that browser tests (and lecture stylesheets) can find the parts by."
         self.add_class('bicycle-latent-explorer')
-        self.output_view.add_class('bicycle-output'); self.input_view.add_class('bicycle-input')
+        self.output_view.add_class('bicycle-output')
         for i, s in enumerate(self.sliders): s.add_class(f'bicycle-z{i}')
         self.random_button.add_class('bicycle-random'); self.zero_button.add_class('bicycle-zero')
-        self.encode_button.add_class('bicycle-encode')
+        self.caption.add_class('bicycle-caption')
 
     @property
     def z(self): return torch.tensor([s.value for s in self.sliders], dtype=torch.float32)
 
-    def set_z(self, z):
-        "Set every slider from `z` [nz] (values beyond the sliders' range are clipped) and render once."
+    def set_z(self, z, ref=None):
+        "Set every slider from `z` [nz] (values beyond the sliders' range are clipped) and render once; `ref`: the photo it came from."
         z = torch.as_tensor(z, dtype=torch.float32).flatten()
         if z.numel() != self.model.nz: raise ValueError(f'z must have {self.model.nz} values, got {z.numel()}.')
         with self.hold():
-            for s, v in zip(self.sliders, z.tolist()): s.value = min(max(v, s.min), s.max)
+            for s, v in zip(self.sliders, z.tolist()): s.value = round(min(max(v, s.min), s.max), 2)   # on the sliders' step: the page sends nothing back
+            self.ref = ref
+            self._mark(self.ref_buttons, ref)
 
-    def _show_input(self): self.input_view.value = png_bytes(self.A_now[0], self.scale)   # to_pil handles 1-channel inputs
+    def pick_ref(self, i):
+        "Encode photo `i` and move the sliders to its code (the photo stays marked until a slider moves)."
+        self.set_z(self._encode_ref(i), ref=i)
 
-    def _show_ref(self):
-        if self.B is not None: self.ref_view.value = png_bytes(self.B[self.ref_picker.value], max(1, self.scale // 2))
+    def _slid(self, change):
+        if self._holding: return
+        if abs(change['new'] - change['old']) < 0.005: return      # the page echoing a value in its own float arithmetic (-0.74 as -0.7400000000000002)
+        if self.ref is not None:                     # the code is no longer the photo's: unmark it
+            self.ref = None
+            self._mark(self.ref_buttons, None)
+        self.render()
 
     def render(self):
-        "Generate G(A, z) for the picked input and the sliders' z, and show it."
-        self.output = sample(self.model, self.A_now, n=1, z=self.z[None])[0, 0]
-        self.output_view.value = png_bytes(self.output, self.scale)
+        "Generate G(A, z) for the picked input (or, in the 'same z' view, every input) with the sliders' z, and show it."
+        z = self.z
+        if self.view.value == 'one':
+            self.output = sample(self.model, self.A_now, n=1, z=z[None])[0, 0]
+            self.output_view.value = png_bytes(self.output, self.scale)
+            names = [self.name(self.output)] if self.colour_names else []
+        else:
+            outs = sample(self.model, self.A, n=1, z=z[None])[:, 0]
+            self.output = outs[self.input_picker.value]
+            self.output_view.value = png_bytes(_tile(outs, math.ceil(math.sqrt(len(outs))), self.scale, gap=2 * self.scale))
+            names = [self.name(o) for o in outs] if self.colour_names else []
+        norm = z.norm().item()
+        what = (f'looks <b>{names[0]}</b> · ' if len(names) == 1 else
+                ', '.join(f'{n} ×{c}' for n, c in collections.Counter(names).most_common()) + ' · ' if names else '')
+        far = f' <span class="bicycle-warn">far from the prior: 99 % of codes are shorter than {self.radius:.1f}</span>' if norm > self.radius else ''
+        self.caption.value = f'{what}|z| = {norm:.2f}{far}'
         self.renders += 1
 
     def snapshot(self):
@@ -184,27 +328,34 @@ def blend(z0, z1, t, mode='lerp'):
 
 # %% ../nbs/13_widgets.ipynb #dce9ddfa
 class InterpolationExplorer(widgets.VBox, _Explorer):
-    "G(A, z(t)) between two latents (random, or encoded from references), with a t slider and lerp/slerp."
-    def __init__(self, model, A_images, B_images=None, nz=None, scale=None, frames=8, seed=0):
+    """G(A, z(t)) between two latents (random, or encoded from references: picking a reference encodes it), with a t
+    slider, lerp/slerp and the path's frames. `live`, `projector` and `colour_names` as in `LatentExplorer`."""
+    def __init__(self, model, A_images, B_images=None, nz=None, scale=None, frames=8, seed=0, projector=False,
+                 colour_names=False, live=True):
         super().__init__()
-        self._setup(model, A_images, B_images, nz, scale, seed)
+        self._setup(model, A_images, B_images, nz, scale, seed, projector, colour_names)
         self.frames = frames
         self.z0, self.z1 = self._random_z(), self._random_z()
-        self.t = widgets.FloatSlider(0.5, min=0., max=1., step=0.05, description='t', continuous_update=False)
+        self.t = widgets.FloatSlider(0.5, min=0., max=1., step=0.05, description='t', continuous_update=live)
         self.mode = widgets.ToggleButtons(options=['lerp', 'slerp'], value='slerp', description='path')
         for w in (self.t, self.mode): w.observe(self._changed, 'value')
-        self.ends = []
+        self.ends, rows, can = [], [], self._encoder_note() is None
         for k in (0, 1):
             rnd = widgets.Button(description=f'random z{k}')
             rnd.on_click(lambda _, k=k: self.set_end(k, self._random_z()))
-            pick, enc = self._ref_picker(f'ref for z{k}'), self._encode_button(f'encode z{k}')
+            pick, enc = self._ref_picker(f'photo → z{k}'), self._encode_button(f'encode z{k}')
             enc.on_click(lambda _, k=k, pick=pick: self.set_end(k, self._encode_ref(pick.value)))
+            thumb = widgets.Image(format='png', layout=widgets.Layout(width='48px', height='auto'))
+            def picked(change, k=k, thumb=thumb):
+                thumb.value = png_bytes(self.B[change['new']])
+                if can: self.set_end(k, self._encode_ref(change['new']))       # picking a photo encodes it: no stale end
+            if self.B is not None: thumb.value = png_bytes(self.B[0]); pick.observe(picked, 'value')
             self.ends.append(dict(random=rnd, picker=pick, encode=enc))
-        self.input_view, self.output_view = _image_view(self.size, self.scale), _image_view(self.size, self.scale)
-        self.strip_view = widgets.Image(format='png')
-        rows = [widgets.HBox([e['random'], e['picker'], e['encode']]) for e in self.ends]
-        self.children = [widgets.HBox([self.input_picker, self.mode]), *rows, self.t,
-                         widgets.HBox([self.input_view, self.output_view]), self.strip_view]
+            rows.append(widgets.HBox([rnd, pick, thumb, enc]))
+        self.input_view, self.output_view = _image_view(self.size, self.scale), self._big(_image_view(self.size, self.scale))
+        self.caption, self.strip_view = widgets.HTML(), widgets.Image(format='png')
+        self.children = self._frame(widgets.HBox([self.input_picker, self.mode]), *rows, self.t,
+                                    widgets.HBox([self.input_view, self.output_view]), self.caption, self.strip_view)
         self.render()
 
     def set_end(self, k, z):
@@ -225,6 +376,8 @@ class InterpolationExplorer(widgets.VBox, _Explorer):
         self.input_view.value = png_bytes(A[0], self.scale)
         self.output_view.value = png_bytes(self.output, self.scale)
         self.strip_view.value = png_bytes(_side_by_side(list(self.path), max(1, self.scale // 2)))
+        named = f' · looks <b>{self.name(self.output)}</b>; the path: ' + ' → '.join(self.name(p) for p in self.path) if self.colour_names else ''
+        self.caption.value = f't = {self.t.value:.2f}{named}'
         self.renders += 1
 
     def snapshot(self):
@@ -233,15 +386,16 @@ class InterpolationExplorer(widgets.VBox, _Explorer):
 
 # %% ../nbs/13_widgets.ipynb #fbf0ee22
 class SampleGrid(widgets.VBox, _Explorer):
-    "k random samples G(A, z_i) for the picked input; 'resample' draws new codes."
-    def __init__(self, model, A_images, k=8, nz=None, scale=None, seed=0):
+    """k random samples G(A, z_i) for the picked input; 'resample' draws new codes. With `colour_names`, the count of
+    distinct colours against what k uniform draws of the ten would give; `projector` as in `LatentExplorer`."""
+    def __init__(self, model, A_images, k=8, nz=None, scale=None, seed=0, projector=False, colour_names=False):
         super().__init__()
-        self._setup(model, A_images, None, nz, scale, seed)
-        self.k = k
+        self._setup(model, A_images, None, nz, scale, seed, projector, colour_names)
+        self.k = check_int('k', k, 1, 400)
         self.resample_button = widgets.Button(description='resample', icon='refresh')
         self.resample_button.on_click(lambda _: self.resample())
-        self.grid_view = widgets.Image(format='png')
-        self.children = [widgets.HBox([self.input_picker, self.resample_button]), self.grid_view]
+        self.grid_view, self.caption = self._big(widgets.Image(format='png')), widgets.HTML()
+        self.children = self._frame(widgets.HBox([self.input_picker, self.resample_button]), self.grid_view, self.caption)
         self.resample()
 
     def resample(self):
@@ -251,7 +405,14 @@ class SampleGrid(widgets.VBox, _Explorer):
 
     def render(self):
         self.samples = sample(self.model, self.A_now, n=self.k, z=self.zs)[0]
-        self.grid_view.value = png_bytes(self.snapshot())
+        self.grid_view.value = png_bytes(_tile([self.A_now[0], *self.samples], math.ceil(math.sqrt(self.k + 1)), max(1, self.scale // 2))
+                                         if self.projector else self.snapshot())
+        if self.colour_names:
+            names = [self.name(s) for s in self.samples]
+            right = sorted({n for n in names if n in MODE_NAMES})
+            expected = len(MODE_NAMES) * (1 - (1 - 1 / len(MODE_NAMES)) ** self.k)
+            self.caption.value = (f'<b>{len(right)}</b> distinct colours in {self.k} random answers ({", ".join(right)}); '
+                                  f'{self.k} draws of {len(MODE_NAMES)} equally likely colours give {expected:.1f} on average')
         self.renders += 1
 
     def snapshot(self):

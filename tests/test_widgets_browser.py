@@ -70,19 +70,91 @@ def test_explorer_in_voila(voila_url):
             page.wait_for_function("() => { const i = document.querySelector('.bicycle-output img, img.bicycle-output'); "
                                    "return i && i.naturalWidth > 0; }", timeout=60_000)
             first = img_src(page)
+            readout = lambda: float(page.locator('.bicycle-z0 .widget-readout').first.inner_text().replace('\u2212', '-'))
+            before = readout()
             handle = page.locator('.bicycle-z0 .noUi-handle').first
             handle.focus()
             for _ in range(3): handle.press('PageUp')                          # move z[0] with the keyboard
             moved = wait_changed(page, first)
-            readout = page.locator('.bicycle-z0 .widget-readout').first.inner_text()
-            assert float(readout) > 0, f'slider readout after PageUp: {readout}'
+            assert readout() > before, f'slider readout after PageUp: {readout()} (before: {before})'
             page.get_by_role('button', name='random z').click()
             wait_changed(page, moved)
             # every slider shows the new code (seed 0's first draw has no zero entry), not only the picture
             page.wait_for_function("() => { const r = [...document.querySelectorAll('.bicycle-latent-explorer .widget-readout')]; "
-                                   "return r.length >= 8 && r.every(x => x.innerText.trim() !== '0.00'); }", timeout=30_000)
+                                   "return r.length >= 8 && r.every(x => !['+0.00', '-0.00', '0.00'].includes(x.innerText.trim())); }", timeout=30_000)
             shot = SHOTS/'voila_latent_explorer.png'
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+
+FITS = """(() => { const bad = [];
+  for (const e of document.querySelectorAll('.bicycle-latent-explorer button, .bicycle-latent-explorer .widget-slider, img.bicycle-output, .bicycle-caption')) {
+    if (!e.offsetParent) continue;
+    const r = e.getBoundingClientRect();
+    if (e.tagName === 'BUTTON' && e.scrollWidth > e.clientWidth + 1) bad.push([e.innerText, 'text cut']);
+    if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) { bad.push([e.className.slice(0, 60), 'off screen']); continue; }
+    for (const [x, y] of [[r.left + 3, r.top + 3], [r.right - 3, r.bottom - 3]]) {
+      const hit = document.elementFromPoint(x, y);
+      if (!hit || !(hit === e || e.contains(hit))) { bad.push([e.className.slice(0, 60), 'covered']); break; } } }
+  return bad; })()"""
+TEXTS = """[...document.querySelectorAll('.bicycle-latent-explorer *')].filter(e => e.offsetParent && [...e.childNodes].some(
+           n => n.nodeType === 3 && n.textContent.trim())).map(e => [e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])"""
+
+def rgb(css):
+    import re
+    return tuple(int(v) for v in re.findall(r'\d+', css)[:3])
+
+def contrast(a, b):
+    lum = lambda c: sum(w * (v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4) for w, v in zip((0.2126, 0.7152, 0.0722), [x / 255 for x in c]))
+    la, lb = sorted((lum(a), lum(b)))
+    return (lb + 0.05) / (la + 0.05)
+
+def picked(page):
+    return page.evaluate("[...document.querySelectorAll('.bicycle-pic.bicycle-picked')].map(e => e.className.match(/bicycle-(ref|input)\\d+/)[0]).sort()")
+
+def test_projector_mode_in_voila(voila_url):
+    """The demo (`projector=True, colour_names=True`) at the two usual projector sizes: the output at least 40 % of the
+    screen's height, every text at least 24 px, nothing cut off or covered, controls at 3:1 contrast or more; a drag
+    changes the picture before the mouse is released; the marked photo is always the one whose code the sliders hold."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=['--no-sandbox'])
+        try:
+            for vw, vh in ((1280, 800), (1920, 1080)):
+                page = browser.new_page(viewport=dict(width=vw, height=vh))
+                page.goto(voila_url, timeout=180_000)
+                page.wait_for_function("() => { const i = document.querySelector('img.bicycle-output'); return i && i.naturalWidth > 0; }", timeout=180_000)
+                page.wait_for_function("document.querySelectorAll('.bicycle-pic.bicycle-picked').length === 2", timeout=30_000)
+                box = page.locator('img.bicycle-output').bounding_box()
+                assert box['height'] >= 0.4 * vh and abs(box['width'] - box['height']) < 1, box
+                assert page.evaluate("getComputedStyle(document.querySelector('img.bicycle-output')).imageRendering") == 'pixelated'
+                texts = page.evaluate(TEXTS)
+                assert len(texts) > 15 and min(f for _, f in texts) >= 24, [t for t in texts if t[1] < 24]
+                assert page.evaluate(FITS) == [], page.evaluate(FITS)
+                bg = rgb(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+                for sel in ('.noUi-handle', '.noUi-target', 'button.bicycle-random'):
+                    c = rgb(page.evaluate(f"getComputedStyle(document.querySelector('.bicycle-projector {sel}')).backgroundColor"))
+                    assert contrast(c, bg) >= 3, (sel, c, bg)
+                assert picked(page) == ['bicycle-input0', 'bicycle-ref0']            # it starts from photo 0's code
+                handle = page.locator('.bicycle-z2 .noUi-handle').first.bounding_box()
+                x, y = handle['x'] + handle['width'] / 2, handle['y'] + handle['height'] / 2
+                page.mouse.move(x, y); page.mouse.down()
+                for k in range(1, 4):                                                 # the button stays down
+                    old = img_src(page)
+                    page.mouse.move(x + 15 * k, y)
+                    wait_changed(page, old, timeout=10)
+                page.mouse.up()
+                page.wait_for_function("document.querySelectorAll('.bicycle-ref0.bicycle-picked').length === 0", timeout=10_000)
+                assert picked(page) == ['bicycle-input0']                            # the code is no longer photo 0's
+                old = img_src(page)
+                page.click('.bicycle-ref3')
+                wait_changed(page, old)
+                page.wait_for_function("document.querySelectorAll('.bicycle-ref3.bicycle-picked').length === 1", timeout=10_000)
+                name = page.get_attribute('.bicycle-ref3', 'title').split('(')[-1].rstrip(')')
+                page.wait_for_function("n => document.querySelector('.bicycle-caption').innerText.includes('looks ' + n)", arg=name, timeout=10_000)
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS/f'voila_projector_{vw}x{vh}.png'))
+                page.close()
         finally:
             browser.close()
