@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_static.ipynb #5e1ac08d
 from __future__ import annotations
-import contextlib, copy, functools, http.server, io, json, os, shutil, sys, tarfile, threading, warnings
+import contextlib, copy, functools, http.server, io, json, os, shutil, sys, tarfile, tempfile, threading, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -19,8 +19,8 @@ from .cli import friendly_errors, check_out, _parser, _add_options, _given_defau
 
 # %% auto #0
 __all__ = ['ORT_WEB', 'ORT_FILES', 'RUNTIME_ENV', 'PAGE_HTML', 'PAGE_CSS', 'PAGE_JS_MODEL', 'PAGE_JS_UI', 'ORT_LICENCE',
-           'STATIC_FORMAT', 'MAX_INPUTS', 'SHAPES_COLOURS', 'export_onnx', 'runtime_cache', 'find_runtime',
-           'export_static', 'shapes_pairs', 'serve', 'Explorer', 'explorer_main']
+           'STATIC_FORMAT', 'MAX_INPUTS', 'SHAPES_COLOURS', 'EXPORT_FILES', 'export_onnx', 'runtime_cache',
+           'find_runtime', 'export_static', 'shapes_pairs', 'serve', 'Explorer', 'explorer_main']
 
 # %% ../nbs/18_static.ipynb #fc1620b1
 def _export_net(net, args, fname, input_names, output_names):
@@ -107,7 +107,7 @@ PAGE_HTML = r"""<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>BicycleGAN explorer</title>
-<link rel="stylesheet" href="explorer.css">
+<link rel="stylesheet" href="explorer.css?v=STAMP">
 <link rel="icon" href="data:,">
 </head>
 <body>
@@ -127,11 +127,18 @@ PAGE_HTML = r"""<!doctype html>
   <aside>
     <div><span class="label">input A (click to pick)</span><div class="thumbs" id="inputs"></div></div>
     <div id="refs-box"><span class="label">encode a photo B: z = E(B)</span><div class="thumbs" id="refs"></div></div>
-    <div><span class="label" id="zlabel">z, strongest dimension first</span><div id="sliders"></div></div>
+    <div><span class="label" id="zlabel">z (each −3 … 3), strongest first; bars: how much each moves the output</span><div id="sliders"></div></div>
     <div class="buttons"><button class="act" id="random">random z</button><button class="act" id="zero">z = 0</button><button class="act" id="redraw">new 20</button></div>
   </aside>
 </main>
-<script type="module" src="explorer.js"></script>
+<script>
+  // before the module: a page opened from a file, or one whose files fail to load, says so instead of 'loading' for ever
+  const say = m => { document.getElementById('status').textContent = m; document.getElementById('status').className = 'warn'; };
+  if (location.protocol === 'file:') say('open this page through a web server: python -m http.server -d FOLDER, then http://localhost:8000');
+  addEventListener('error', e => say('could not start: ' + (e.message || e.error)));
+  addEventListener('unhandledrejection', e => say('could not start: ' + (e.reason && e.reason.message || e.reason)));
+</script>
+<script type="module" src="explorer.js?v=STAMP"></script>
 </body>
 </html>"""
 
@@ -151,8 +158,8 @@ main { flex: 1; min-height: 0; display: grid; grid-template-columns: auto minmax
 [hidden] { display: none !important; }
 canvas { image-rendering: pixelated; image-rendering: crisp-edges; display: block; }
 #output { width: 100%; height: 100%; outline: 2px solid var(--fg); }
-.cells { display: grid; gap: 0.4vh; }
-.cells canvas { width: 100%; height: 100%; min-width: 0; min-height: 0; }
+.cells { display: grid; gap: 0.4vh; align-content: start; }
+.cells canvas { width: 100%; height: auto; aspect-ratio: var(--ar); min-width: 0; }
 #caption { margin: 0; }
 .warn { color: var(--warn); font-weight: 600; }
 aside { display: flex; flex-direction: column; gap: 1.2vh; min-width: 0; }
@@ -165,6 +172,7 @@ aside { display: flex; flex-direction: column; gap: 1.2vh; min-width: 0; }
 .zrow { display: grid; grid-template-columns: 2.6em minmax(0, 1fr) 3.4em 3.2em; align-items: center; gap: 0.5em; }
 .zrow output { text-align: right; font-variant-numeric: tabular-nums; }
 .effect { height: 0.5rem; background: var(--track); justify-self: start; }
+input[type=range]:disabled { opacity: 0.35; }
 input[type=range] { -webkit-appearance: none; appearance: none; background: transparent; height: 1.5rem; width: 100%; margin: 0; }
 input[type=range]::-webkit-slider-runnable-track { height: 0.3rem; background: var(--track); border-radius: 0.15rem; }
 input[type=range]::-webkit-slider-thumb { -webkit-appearance: none; width: 1.1rem; height: 1.1rem; margin-top: -0.4rem;
@@ -174,6 +182,7 @@ input[type=range]::-moz-range-thumb { width: 1.1rem; height: 1.1rem; border-radi
 .buttons { display: flex; flex-wrap: wrap; gap: 0.5em; }
 button.act { font: inherit; padding: 0.2em 0.7em; background: var(--button-bg); color: var(--button-fg); border: 0; border-radius: 0.3em; cursor: pointer; }
 button.act[aria-pressed="true"] { background: var(--pick); }
+button.act:disabled { opacity: 0.35; cursor: default; }
 button:focus-visible { outline: 0.2rem solid var(--pick); outline-offset: 0.1rem; }"""
 
 # %% ../nbs/18_static.ipynb #e115ed35
@@ -184,17 +193,20 @@ const $ = s => document.querySelector(s);
 const status = msg => { $('#status').textContent = msg; };
 ort.env.wasm.numThreads = 1;                                   // threads need cross-origin isolation, which a plain folder lacks
 
-const meta = await (await fetch('meta.json')).json();
-const bytes = new Uint8Array(await (await fetch('data.bin')).arrayBuffer());
+const v = new URL(import.meta.url).search;                    // ?v=STAMP of this export: a re-export is never mixed with a cached one
+const got = async f => { const r = await fetch(f + v); if (!r.ok) throw new Error(`${f}: ${r.status} ${r.statusText}`); return r; };
+const meta = await (await got('meta.json')).json();
+const bytes = new Uint8Array(await (await got('data.bin')).arrayBuffer());
 const [H, W] = meta.size, cin = meta.input_nc, cout = meta.output_nc, N = meta.n_inputs, nz = meta.nz;
 const px = H * W, signed = u8 => Float32Array.from(u8, v => v / 127.5 - 1);
 const A = signed(bytes.subarray(0, N * cin * px)), B = signed(bytes.subarray(N * cin * px, N * (cin + cout) * px));
 const opts = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
-const G = await ort.InferenceSession.create('generator.onnx', opts);
-const E = meta.encoder ? await ort.InferenceSession.create('encoder.onnx', opts) : null;
+const G = await ort.InferenceSession.create('generator.onnx' + v, opts);
+const E = meta.encoder ? await ort.InferenceSession.create('encoder.onnx' + v, opts) : null;
+const esc = s => String(s).replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);   // names are text, never markup
 document.title = meta.title; $('#title').textContent = meta.title;
 document.documentElement.style.setProperty('--ar', String(W / H));
-document.documentElement.style.setProperty('--per-row', String(Math.min(N, 8)));
+document.documentElement.style.setProperty('--per-row', String(N));             // one row of inputs, one of photos
 
 // ---- the model: a batch of (input index, code) pairs in, outputs [n, cout, H, W] in [-1, 1] out
 async function generate(inputs, codes) {
@@ -240,6 +252,9 @@ function colourName(v) {
   const { mode, dist } = classify(v);
   if (mode < 0) return 'no colour';
   return dist <= meta.colours.max_dist ? meta.colours.names[mode] : `a blend (nearest ${meta.colours.names[mode]})`;
+}
+function looks(name) {              // a caption's words for a colour name
+  return !name ? '' : meta.colours.names.includes(name) ? `looks <b>${esc(name)}</b> · ` : `${esc(name)} · `;
 }"""
 
 # %% ../nbs/18_static.ipynb #87d8d21a
@@ -295,7 +310,7 @@ document.querySelectorAll('[data-view]').forEach(b => b.addEventListener('click'
 
 function cellsOf(root, n) {
   const cols = Math.ceil(Math.sqrt(n * W / H)), rows = Math.ceil(n / cols);
-  root.style.gridTemplateColumns = `repeat(${cols}, 1fr)`; root.style.gridTemplateRows = `repeat(${rows}, 1fr)`;
+  root.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
   while (root.children.length < n) root.append(document.createElement('canvas'));
   while (root.children.length > n) root.lastChild.remove();
   return [...root.children];
@@ -307,20 +322,21 @@ async function render(want) {
     draw($('#output'), v);
     const norm = normOf(want.z), far = norm > meta.prior_radius;
     const name = colourName(v);
-    caption = (name ? `looks <b>${name}</b> · ` : '') + `|z| = ${norm.toFixed(2)}` +
+    caption = looks(name) + `|z| = ${norm.toFixed(2)}` +
       (far ? ` <span class="warn">far from the prior: 99 % of codes are shorter than ${meta.prior_radius.toFixed(1)}</span>` : '');
   } else if (want.view === 'grid20') {
     const codes = prior(want.seed, 20), out = await generate(codes.map(() => want.input), codes);
     const names = cellsOf($('#view-grid20'), 20).map((cv, k) => { const v = hwc(out, k, cout); draw(cv, v); return meta.colours ? colourName(v) : ''; });
     const distinct = new Set(names.filter(n => meta.colours && meta.colours.names.includes(n)));
-    caption = meta.colours ? `<b>${distinct.size}</b> distinct colours in 20 random answers (${[...distinct].join(', ')}); ` +
-      `20 draws from 10 equally likely colours give 8.8 on average` : '20 random answers: codes drawn from the prior';
+    const k = distinct.size, all = meta.colours ? meta.colours.names.length : 0, chance = all * (1 - (1 - 1 / all) ** 20);
+    caption = (meta.colours ? `<b>${k}</b> colour${k === 1 ? '' : 's'} in 20 random answers (by chance: ${chance.toFixed(1)}) · ` : '') +
+      'the grid draws its own codes';
   } else {
     const out = await generate([...Array(N).keys()], Array(N).fill(want.z));
     const names = cellsOf($('#view-strip'), N).map((cv, k) => { const v = hwc(out, k, cout); draw(cv, v); return colourName(v); });
     const counts = {}; names.forEach(n => { counts[n] = (counts[n] || 0) + 1; });
     caption = `the same z for every input · |z| = ${normOf(want.z).toFixed(2)}` +
-      (meta.colours ? ' · ' + Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ×${c}`).join(', ') : '');
+      (meta.colours ? ' · ' + Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${esc(n)} ×${c}`).join(', ') : '');
   }
   $('#caption').innerHTML = caption;
 }
@@ -330,6 +346,8 @@ async function update() {
   refButtons.forEach((b, k) => b.setAttribute('aria-pressed', String(k === state.ref)));
   document.querySelectorAll('[data-view]').forEach(b => b.setAttribute('aria-pressed', String(b.dataset.view === state.view)));
   for (const v of ['one', 'grid20', 'strip']) $(`#view-${v}`).hidden = v !== state.view;
+  const ownCodes = state.view === 'grid20';                      // the grid draws its own codes: z's controls do not apply there
+  [...sliders, $('#random'), $('#zero')].forEach(c => { c.disabled = ownCodes; });
   if (busy) { pending = true; return; }        // one render at a time; the newest controls win
   busy = true;
   try {
@@ -383,15 +401,41 @@ SHAPES_COLOURS = dict(palette=PALETTE.tolist(), names=list(MODE_NAMES), max_dist
 
 def _u8(t): return ((t.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy().tobytes()
 
+EXPORT_FILES = ('index.html', 'explorer.css', 'explorer.js', 'generator.onnx', 'encoder.onnx', 'meta.json', 'data.bin', 'ort')
+
 def _check_folder(out):
-    "`out` as a Path, refused when it is a file or a folder holding anything but an earlier export."
-    out = Path(out)
+    """`out` as a Path, refused when it is the current folder (or holds it), a root, a file, below a file, or a folder
+    holding anything but an earlier export (an earlier export with files of the user's is refused too: replacing it
+    would delete them)."""
+    if not isinstance(out, (str, Path)) or not str(out).strip(): raise TypeError(f'out must be a folder path, got {out!r}.')
+    out = Path(out).expanduser()
+    here, full = Path.cwd().resolve(), out.resolve()
+    if full == here or full in here.parents or not full.name:
+        raise ValueError(f"{out} is the current folder, one that holds it, or a root: give the name of a new folder for the page (such as lecture).")
     if out.exists() and not out.is_dir(): raise FileExistsError(f'{out} is a file: give a folder for the page.')
+    above = first(p for p in full.parents if p.exists())
+    if not above.is_dir(): raise NotADirectoryError(f'{above} is a file, so {out} cannot be a folder: choose another place.')
     if out.is_dir() and any(out.iterdir()):
         try: ours = json.loads((out/'meta.json').read_text()).get('format') == STATIC_FORMAT
         except (OSError, ValueError, AttributeError): ours = False
         if not ours: raise FileExistsError(f'{out} holds other files: give an empty or new folder (an earlier export is replaced).')
+        extra = sorted(p.name for p in out.iterdir() if p.name not in EXPORT_FILES)
+        if extra: raise FileExistsError(f"{out} is an earlier export but also holds {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}, "
+                                        f"which an export does not write: move {'it' if len(extra) == 1 else 'them'} out first (replacing the export would delete {'it' if len(extra) == 1 else 'them'}).")
     return out
+
+def _check_colours(colours):
+    "A palette to name outputs by: dict(palette=[[r, g, b], ...] in 0..255, names=[...] as long, max_dist, ignore, min_pixels), as `SHAPES_COLOURS`."
+    if colours is None: return None
+    keys = set(SHAPES_COLOURS)
+    if not isinstance(colours, dict) or set(colours) != keys:
+        raise ValueError(f"colours must be a dict with the keys {', '.join(sorted(keys))} (as SHAPES_COLOURS), got {colours if not isinstance(colours, dict) else sorted(colours)!r}.")
+    pal = np.asarray(colours['palette'], dtype=float)
+    if pal.ndim != 2 or pal.shape[1] != 3 or len(pal) == 0 or not np.isfinite(pal).all() or pal.min() < 0 or pal.max() > 255:
+        raise ValueError('colours["palette"] must be a list of [r, g, b] values in 0..255.')
+    if len(colours['names']) != len(pal) or not all(isinstance(n, str) and n.strip() for n in colours['names']):
+        raise ValueError(f"colours['names'] must be {len(pal)} non-empty strings, one per palette entry.")
+    return dict(colours, palette=pal.tolist(), names=list(colours['names']))
 
 def export_static(model, out, A, B=None, runtime=None, colours=None, title=None, name='a bicycle_nb model', start=(0, 0)):
     """Write a self-contained latent explorer of `model` to the folder `out`: the page, G and E as ONNX, onnxruntime-web
@@ -401,34 +445,47 @@ def export_static(model, out, A, B=None, runtime=None, colours=None, title=None,
     encoded. Serve `out` with `python -m http.server -d OUT`. Returns `out` as a Path."""
     A = as_images(model, A, 'A')
     B = None if B is None else as_images(model, B, 'B')
+    for what, t in (('A', A), ('B', B)):
+        if t is not None and not torch.isfinite(t).all(): raise ValueError(f'{what} holds NaN or infinite values.')
     N = len(A)
     if N > MAX_INPUTS: raise ValueError(f'{N} inputs: a page shows at most {MAX_INPUTS}. Pass fewer (A[:{MAX_INPUTS}]).')
     if B is not None and len(B) != N: raise ValueError(f'{len(B)} photos for {N} inputs: give one photo B per input A (or no B).')
     encoder = B is not None and getattr(model, 'E', None) is not None
     if B is not None and not encoder: raise ValueError('photos B were given but this model has no encoder E to encode them: drop B.')
+    if not (isinstance(start, (tuple, list)) and len(start) == 2): raise TypeError(f'start must be a pair (input, photo), got {start!r}.')
     i0, r0 = start
     check_int('start input', i0, 0, N - 1); check_int('start photo', r0, 0, N - 1)
-    if colours is not None and model.G.output_nc != 3: raise ValueError('colour names need 3-channel outputs: this model makes 1-channel images. Drop colours.')
+    if colours is not None and model.G.output_nc != 3:
+        raise ValueError('colour names need 3-channel outputs: this model makes 1-channel images. ' + remedy('Drop colours.', 'Use --colour_names off.'))
+    colours = _check_colours(colours)
     rt = find_runtime(runtime)
     out = _check_folder(out)
-    part = out.with_name(out.name + '.partial')
-    if part.exists(): shutil.rmtree(part)
-    export_onnx(model if encoder else _NoE(model), part)
-    H, W = A.shape[-2:]
-    effects = z_effects(model, A)
-    meta = dict(format=STATIC_FORMAT, model=name, title=title or ('One outline, many answers' if colours else 'One input, many answers'),
-                nz=model.nz, size=[H, W], input_nc=A.size(1), output_nc=model.G.output_nc, n_inputs=N, encoder=encoder,
-                effect=effects, order=sorted(range(model.nz), key=lambda d: -effects[d]), prior_radius=prior_radius(model.nz),
-                colours=colours, start=dict(input=i0, ref=r0), runtime=dict(package=ORT_WEB[0], version=rt['version']))
-    (part/'meta.json').write_text(json.dumps(meta, indent=1))
-    (part/'data.bin').write_bytes(_u8(A) + (_u8(B) if encoder else b''))
-    (part/'index.html').write_text(PAGE_HTML); (part/'explorer.css').write_text(PAGE_CSS)
-    (part/'explorer.js').write_text(PAGE_JS_MODEL + '\n' + PAGE_JS_UI)
-    (part/'ort').mkdir()
-    for n, b in rt['files'].items(): (part/'ort'/n).write_bytes(b)
-    (part/'ort'/'LICENSE.txt').write_text(ORT_LICENCE.format(name=ORT_WEB[0], version=rt['version'], licence=rt['licence']))
-    if out.exists(): shutil.rmtree(out)
-    part.rename(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = Path(tempfile.mkdtemp(prefix=f'.{out.name}.partial-', dir=out.parent)); os.chmod(part, 0o755)   # a fresh name: never a user's folder
+    old = None
+    try:
+        export_onnx(model if encoder else _NoE(model), part)
+        H, W = A.shape[-2:]
+        effects = z_effects(model, A)
+        meta = dict(format=STATIC_FORMAT, model=name, title=title or ('One outline, many answers' if colours else 'One input, many answers'),
+                    nz=model.nz, size=[H, W], input_nc=A.size(1), output_nc=model.G.output_nc, n_inputs=N, encoder=encoder,
+                    effect=effects, order=sorted(range(model.nz), key=lambda d: -effects[d]), prior_radius=prior_radius(model.nz),
+                    colours=colours, start=dict(input=i0, ref=r0), runtime=dict(package=ORT_WEB[0], version=rt['version']))
+        (part/'meta.json').write_text(json.dumps(meta, indent=1, allow_nan=False))
+        (part/'data.bin').write_bytes(_u8(A) + (_u8(B) if encoder else b''))
+        stamp = part.name.rsplit('-', 1)[-1]                  # each export its own: browsers never mix a cached page with new files
+        (part/'index.html').write_text(PAGE_HTML.replace('STAMP', stamp)); (part/'explorer.css').write_text(PAGE_CSS)
+        (part/'explorer.js').write_text(PAGE_JS_MODEL + '\n' + PAGE_JS_UI)
+        (part/'ort').mkdir()
+        for n, b in rt['files'].items(): (part/'ort'/n).write_bytes(b)
+        (part/'ort'/'LICENSE.txt').write_text(ORT_LICENCE.format(name=ORT_WEB[0], version=rt['version'], licence=rt['licence']))
+        if out.exists(): old = out.rename(part.with_name(part.name.replace('.partial-', '.old-')))   # kept until the new one is in place
+        part.rename(out)
+    except BaseException:                                     # an error or Ctrl-C: the old export back, the new one gone
+        if old is not None and not out.exists(): old.rename(out)
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    if old is not None: shutil.rmtree(old)
     return out
 
 class _NoE:
@@ -477,22 +534,24 @@ def _explorer(argv=None):
     given = _given_defaults(a, Explorer)
     Explorer(**Explorer.pick(vars(a)))
     shipped = a.checkpoint == 'shapes'
+    if a.checkpoint.lower() == 'shapes' and not shipped and not Path(a.checkpoint).exists():
+        raise FileNotFoundError(f'No checkpoint at {a.checkpoint}: the shipped model is --checkpoint shapes (lower case).')
     if not shipped and a.inputs is None:
         raise ValueError('a checkpoint needs --inputs: a folder of A|B pairs whose A halves are its inputs (the shapes come only with --checkpoint shapes).')
     if 'seed' in given and a.inputs is not None: raise ValueError('--seed draws the generated shapes: with --inputs there are none. Drop --seed.')
     check_out(a.out)
     rt = find_runtime(a.runtime)                                          # before the slow part: a missing runtime is known at once
-    if shipped: model = pretrained_shapes()
-    elif a.checkpoint.lower() == 'shapes' and not Path(a.checkpoint).exists():
-        raise FileNotFoundError(f'No checkpoint at {a.checkpoint}: the shipped model is --checkpoint shapes (lower case).')
-    else: model = load_checkpoint(a.checkpoint)
+    model = pretrained_shapes() if shipped else load_checkpoint(a.checkpoint)
     if a.inputs is None: A, B = shapes_pairs(a.n, model.G.size, a.seed)
     else:
         files, A, B = _inputs(a.inputs, model, pairs=True)
         if len(files) < a.n and 'n' in given: print(f'{a.inputs} holds {len(files)} pairs: the page shows all of them.')
         A, B = A[:a.n], B[:a.n]
+    if getattr(model, 'E', None) is None:
+        print('this model has no encoder: the page explores z but has no photos to encode.'); B = None
     names = a.colour_names == 'on' or (a.colour_names == 'auto' and shipped)
-    name = 'the shipped bicycle-fast model (shapes, 64 px)' if shipped else Path(a.checkpoint).name
+    ck = Path(a.checkpoint)
+    name = 'the shipped bicycle-fast model (shapes, 64 px)' if shipped else f'{ck.parent.name}/{ck.name}' if ck.parent.name else ck.name
     out = export_static(model, a.out, A, B, runtime=rt['source'], colours=SHAPES_COLOURS if names else None, name=name)
     print(f'explorer of {name} in {out}: serve it with `python -m http.server -d {out}` and open http://localhost:8000')
     return out

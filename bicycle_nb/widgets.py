@@ -47,6 +47,7 @@ def as_images(model, imgs, role='A'):
     if tuple(imgs.shape[-2:]) != as_hw(size):
         raise ValueError(f'{what} are {imgs.size(-2)}x{imgs.size(-1)} but this model was built for {"x".join(map(str, as_hw(size)))}: '
                          f'resize them (load_image(path, size={size})).')
+    if not torch.isfinite(imgs).all(): raise ValueError(f'{what} hold NaN or infinite values.')
     if imgs.min() < -1.01 or imgs.max() > 1.01:
         raise ValueError(f'{what} range from {imgs.min().item():.3g} to {imgs.max().item():.3g}; expected values in [-1, 1] '
                          f'(x / 127.5 - 1 for 0..255 images, or use load_image).')

@@ -131,7 +131,7 @@ def test_photo_input_and_views_stay_consistent(site, browser):
         page.click('[aria-label="input 5"]'); settled(page); consistent(page)
         assert page.evaluate('window.bicycle.shown().input') == 5
         page.click('[data-view=grid20]'); settled(page); consistent(page)
-        n = int(re.search(r'(\d+) distinct colours', page.inner_text('#caption')).group(1))
+        n = int(re.search(r'(\d+) colours? in 20 random answers', page.inner_text('#caption')).group(1))
         assert 2 <= n <= 10 and page.locator('#view-grid20 canvas').count() == 20
         page.click('#redraw'); settled(page); consistent(page)
         page.click('[data-view=strip]'); settled(page); consistent(page)
@@ -150,3 +150,34 @@ def test_far_codes_are_flagged(site, browser):
         page.evaluate('window.bicycle.setZ(new Array(8).fill(0.5))'); settled(page)        # |z| = 1.4
         assert page.locator('#caption .warn').count() == 0
         page.close()
+
+def test_twelve_inputs_fit_a_small_projector(tmp_path, browser):
+    "The most inputs a page takes, at 1280 x 720: every view fits, grid cells keep the images' aspect, z's controls rest in the grid view."
+    A, B = shapes_pairs(12)
+    site = export_static(pretrained_shapes(), tmp_path/'twelve', A, B, colours=SHAPES_COLOURS)
+    with serve(site) as url:
+        page = open_page(browser, url, (1280, 720))
+        for view in ('one', 'grid20', 'strip'):
+            page.click(f'[data-view={view}]'); settled(page); consistent(page)
+            assert page.evaluate('document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth'), view
+            if view != 'one':
+                w, h = page.evaluate(f"(() => {{ const r = document.querySelector('#view-{view} canvas').getBoundingClientRect(); return [r.width, r.height]; }})()")
+                assert abs(w - h) < 1, (view, w, h)                              # square images stay square
+            assert page.evaluate("document.querySelector('#random').disabled") == (view == 'grid20')
+        assert not page.outside and not page.errors, (page.outside, page.errors)
+        page.close()
+
+def test_a_broken_folder_says_so(site, browser, tmp_path):
+    "A page whose files do not load, or that is opened from a file, says what is wrong instead of 'loading' for ever."
+    import shutil
+    broken = tmp_path/'broken'; shutil.copytree(site, broken); (broken/'generator.onnx').unlink()
+    with serve(broken) as url:
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function("document.querySelector('#status').textContent.startsWith('could not start')", timeout=30_000)
+        assert 'generator.onnx' in page.inner_text('#status')
+        page.close()
+    page = browser.new_page()
+    page.goto((site/'index.html').as_uri())
+    page.wait_for_function("document.querySelector('#status').textContent.includes('python -m http.server')", timeout=30_000)
+    page.close()
