@@ -282,6 +282,8 @@ def bicycle_model(arch=None, use_E=True, use_D=True, use_D2=True, init='xavier',
     D2 = init_weights(MultiscaleD(d_nc, a.ndf, a.size, a.num_Ds, a.norm), init, init_gain) if use_D2 else None
     return BicycleGAN(G, E, D, D2, arch)
 
+bicycle_model.__delwrap__ = Arch   # its options' docs come from the dataclass (whose generated __init__ has no source to read)
+
 # %% ../nbs/01_models.ipynb #a1c0de06
 SHAPES_MODEL = 'shapes_bicycle_fast.pt'
 SHIPPED_FORMAT = 'bicycle_nb.shipped'
