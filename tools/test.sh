@@ -23,6 +23,9 @@ if [ ! -f "$ORT_TGZ" ]; then
     mkdir -p "$(dirname "$ORT_TGZ")"
     npm pack "onnxruntime-web@$(python -c "from bicycle_nb.static import ORT_WEB; print(ORT_WEB[1])")" --pack-destination "$(dirname "$ORT_TGZ")" >/dev/null
 fi
+# KaTeX for the offline website (tools/site.py, tests/test_site.py): the npm package, packed once into the same cache
+KATEX_TGZ="$(dirname "$ORT_TGZ")/katex-0.16.11.tgz"
+[ -f "$KATEX_TGZ" ] || npm pack katex@0.16.11 --pack-destination "$(dirname "$ORT_TGZ")" >/dev/null
 python -m pytest tests/ "$@"
 BICYCLE_NB_ONEDNN=0 BICYCLE_NB_THREADS=1 python -m pytest tests/test_parity_forward.py tests/test_parity_step.py \
     tests/test_compat.py "tests/test_notebooks.py::test_notebook[07_speed]" "tests/test_notebooks.py::test_notebook[08_checkpoints]" \
