@@ -97,7 +97,8 @@ PROJECTOR_CSS = """
 .bicycle-projector .bicycle-big { width: min(58vh, 44vw) !important; height: auto !important; max-width: none !important; }
 .bicycle-projector img { image-rendering: pixelated; }
 .bicycle-projector .bicycle-warn { color: #a30000; font-weight: 600; }
-.bicycle-projector .bicycle-stage { flex: 0 0 auto; width: min(58vh, 44vw); }
+.bicycle-projector .bicycle-stage { flex: 0 0 auto; width: calc(min(58vh, 44vw) + 8px); }
+.bicycle-projector .bicycle-caption { min-height: 3.3em; }   /* three lines: the buttons under it stay put */
 .bicycle-projector .bicycle-pic { width: min(8.5vh, 5.5vw); height: min(8.5vh, 5.5vw); border-color: #4a4a4a !important; }
 .bicycle-projector .bicycle-pic.bicycle-picked { border-color: #0b4fb3 !important; }
 .bicycle-projector .widget-toggle-buttons .widget-toggle-button { width: auto; }
