@@ -160,6 +160,7 @@ canvas { image-rendering: pixelated; image-rendering: crisp-edges; display: bloc
 #output { width: 100%; height: 100%; outline: 2px solid var(--fg); }
 .cells { display: grid; gap: 0.4vh; align-content: start; }
 .cells canvas { width: 100%; height: auto; aspect-ratio: var(--ar); min-width: 0; }
+.cells canvas.picked { outline: 0.2rem solid var(--pick); outline-offset: -0.2rem; }
 #caption { margin: 0; }
 .warn { color: var(--warn); font-weight: 600; }
 aside { display: flex; flex-direction: column; gap: 1.2vh; min-width: 0; }
@@ -333,7 +334,8 @@ async function render(want) {
       'the grid draws its own codes';
   } else {
     const out = await generate([...Array(N).keys()], Array(N).fill(want.z));
-    const names = cellsOf($('#view-strip'), N).map((cv, k) => { const v = hwc(out, k, cout); draw(cv, v); return colourName(v); });
+    const names = cellsOf($('#view-strip'), N).map((cv, k) => {
+      const v = hwc(out, k, cout); draw(cv, v); cv.classList.toggle('picked', k === want.input); return colourName(v); });
     const counts = {}; names.forEach(n => { counts[n] = (counts[n] || 0) + 1; });
     caption = `the same z for every input · |z| = ${normOf(want.z).toFixed(2)}` +
       (meta.colours ? ' · ' + Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${esc(n)} ×${c}`).join(', ') : '');

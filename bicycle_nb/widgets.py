@@ -11,7 +11,7 @@ import numpy as np
 from scipy.stats import chi2      # scipy comes with fastai (through scikit-learn)
 import torch
 import ipywidgets as widgets
-from PIL import Image
+from PIL import Image, ImageDraw
 from fastcore.all import *
 from .inference import sample, encode, interpolate, to_pil, load_image, load_input
 from .data import as_hw, classify_mode, check_int, MODE_NAMES
@@ -114,13 +114,16 @@ def _check_nz(model, nz):
     if nz is not None and nz != model.nz:
         raise ValueError(f'nz={nz} was asked but this model was trained with nz={model.nz}: leave nz out or pass nz={model.nz}.')
 
-def _tile(imgs, cols, scale=1, gap=4):
-    "One PIL image of image tensors in [-1, 1] in rows of `cols`."
+def _tile(imgs, cols, scale=1, gap=4, mark=None):
+    "One PIL image of image tensors in [-1, 1] in rows of `cols`; image `mark` (an index) framed in the picking blue."
     ims = [to_pil(i).convert('RGB') for i in imgs]
     w, h = ims[0].width * scale, ims[0].height * scale
     rows = -(-len(ims) // cols)
     canvas = Image.new('RGB', (cols * (w + gap) - gap, rows * (h + gap) - gap), 'white')
     for k, im in enumerate(ims): canvas.paste(im.resize((w, h), Image.NEAREST), ((k % cols) * (w + gap), (k // cols) * (h + gap)))
+    if mark is not None:
+        x, y = (mark % cols) * (w + gap), (mark // cols) * (h + gap)
+        ImageDraw.Draw(canvas).rectangle([x, y, x + w - 1, y + h - 1], outline=(11, 79, 179), width=max(2, scale))
     return canvas
 
 class _Explorer:
@@ -275,7 +278,7 @@ class LatentExplorer(widgets.HBox, _Explorer):
         z = torch.as_tensor(z, dtype=torch.float32).flatten()
         if z.numel() != self.model.nz: raise ValueError(f'z must have {self.model.nz} values, got {z.numel()}.')
         with self.hold():
-            for s, v in zip(self.sliders, z.tolist()): s.value = round(min(max(v, s.min), s.max), 2)   # on the sliders' step: the page sends nothing back
+            for s, v in zip(self.sliders, z.tolist()): s.value = round(min(max(v, s.min), s.max), 2) + 0.   # on the sliders' step (and never -0.00): the page sends nothing back
             self.ref = ref
             self._mark(self.ref_buttons, ref)
 
@@ -301,7 +304,8 @@ class LatentExplorer(widgets.HBox, _Explorer):
         else:
             outs = sample(self.model, self.A, n=1, z=z[None])[:, 0]
             self.output = outs[self.input_picker.value]
-            self.output_view.value = png_bytes(_tile(outs, math.ceil(math.sqrt(len(outs))), self.scale, gap=2 * self.scale))
+            self.output_view.value = png_bytes(_tile(outs, math.ceil(math.sqrt(len(outs))), self.scale, gap=2 * self.scale,
+                                                     mark=self.input_picker.value))      # the picked input's answer, framed
             names = [self.name(o) for o in outs] if self.colour_names else []
         norm = z.norm().item()
         what = (f'looks <b>{names[0]}</b> · ' if len(names) == 1 else

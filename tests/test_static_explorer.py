@@ -136,6 +136,7 @@ def test_photo_input_and_views_stay_consistent(site, browser):
         page.click('#redraw'); settled(page); consistent(page)
         page.click('[data-view=strip]'); settled(page); consistent(page)
         assert page.locator('#view-strip canvas').count() == 8
+        assert page.evaluate("[...document.querySelectorAll('#view-strip canvas')].findIndex(c => c.classList.contains('picked'))") == 5
         page.click('[data-view=one]'); settled(page)
         for _ in range(3): page.click('#random')
         settled(page); consistent(page)
