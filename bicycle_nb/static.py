@@ -441,7 +441,7 @@ def _check_colours(colours):
 
 def export_static(model, out, A, B=None, runtime=None, colours=None, title=None, name='a bicycle_nb model', start=(0, 0)):
     """Write a self-contained latent explorer of `model` to the folder `out`: the page, G and E as ONNX, onnxruntime-web
-    (`find_runtime(runtime)`), the inputs `A` [N, input_nc, H, W] and photos `B` [N, output_nc, H, W] in [-1, 1] (or lists
+    (`find_runtime(runtime)`, or the dict it returned), the inputs `A` [N, input_nc, H, W] and photos `B` [N, output_nc, H, W] in [-1, 1] (or lists
     of images/paths, as `as_images` takes; N <= 12; without `B` or E the page has no encode row). `colours`: a palette to
     name outputs by (`SHAPES_COLOURS` on the shapes; None: no names). `start`: (input, photo) shown first, the photo's code
     encoded. Serve `out` with `python -m http.server -d OUT`. Returns `out` as a Path."""
@@ -460,7 +460,7 @@ def export_static(model, out, A, B=None, runtime=None, colours=None, title=None,
     if colours is not None and model.G.output_nc != 3:
         raise ValueError('colour names need 3-channel outputs: this model makes 1-channel images. ' + remedy('Drop colours.', 'Use --colour_names off.'))
     colours = _check_colours(colours)
-    rt = find_runtime(runtime)
+    rt = runtime if isinstance(runtime, dict) else find_runtime(runtime)   # a dict: what find_runtime already read
     out = _check_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = Path(tempfile.mkdtemp(prefix=f'.{out.name}.partial-', dir=out.parent)); os.chmod(part, 0o755)   # a fresh name: never a user's folder
@@ -554,7 +554,7 @@ def _explorer(argv=None):
     names = a.colour_names == 'on' or (a.colour_names == 'auto' and shipped)
     ck = Path(a.checkpoint)
     name = 'the shipped bicycle-fast model (shapes, 64 px)' if shipped else f'{ck.parent.name}/{ck.name}' if ck.parent.name else ck.name
-    out = export_static(model, a.out, A, B, runtime=rt['source'], colours=SHAPES_COLOURS if names else None, name=name)
+    out = export_static(model, a.out, A, B, runtime=rt, colours=SHAPES_COLOURS if names else None, name=name)
     print(f'explorer of {name} in {out}: serve it with `python -m http.server -d {out}` and open http://localhost:8000')
     return out
 

@@ -139,19 +139,18 @@ class _Explorer:
         self.scale = scale or max(1, 256 // max(as_hw(self.size)))
         self.projector, self.colour_names = projector, colour_names
         self.rng = torch.Generator().manual_seed(seed)
-        self.renders, self._holding = 0, False
+        self.renders, self._holding, self._pictures = 0, False, []   # _pictures: the CSS rules that draw the picture buttons
         self.input_picker = widgets.Dropdown(options=[(f'input {i}', i) for i in range(len(self.A))], value=0, description='input')
         self.input_picker.observe(self._changed, 'value')
 
     def _frame(self, *children):
         "`children` after a stylesheet: the picture buttons' images and, in projector mode, the rules that make everything projector-sized."
         if self.projector: self.add_class('bicycle-projector')
-        css = PICTURE_CSS + (PROJECTOR_CSS if self.projector else '') + '\n'.join(getattr(self, '_pictures', []))
+        css = PICTURE_CSS + (PROJECTOR_CSS if self.projector else '') + '\n'.join(self._pictures)
         return [widgets.HTML(f'<style>{css}</style>', layout=widgets.Layout(display='none')), *children]
 
     def _picture_buttons(self, imgs, kind, on_pick, note=None, tip=None):
         "One button per image, drawn as the image itself (a CSS background image), classes `bicycle-pic` and `bicycle-{kind}{i}`."
-        self._pictures = getattr(self, '_pictures', [])
         buttons = []
         for i, im in enumerate(imgs):
             b = widgets.Button(description='', disabled=note is not None, tooltip=note or (tip(i) if tip else f'{kind} {i}'))
@@ -320,12 +319,8 @@ class LatentExplorer(widgets.HBox, _Explorer):
 
 # %% ../nbs/13_widgets.ipynb #19759df4
 def _side_by_side(imgs, scale=1, gap=4):
-    "One PIL image of image tensors in [-1, 1] placed left to right."
-    ims = [to_pil(i).convert('RGB') for i in imgs]
-    w, h = ims[0].width * scale, ims[0].height * scale
-    canvas = Image.new('RGB', (len(ims) * (w + gap) - gap, h), 'white')
-    for k, im in enumerate(ims): canvas.paste(im.resize((w, h), Image.NEAREST), (k * (w + gap), 0))
-    return canvas
+    "One PIL image of image tensors in [-1, 1] placed left to right: `_tile` with one row."
+    return _tile(imgs, len(imgs), scale, gap)
 
 # %% ../nbs/13_widgets.ipynb #d77ab053
 def blend(z0, z1, t, mode='lerp'):

@@ -11,7 +11,7 @@ import onnxruntime as ort
 from playwright.sync_api import sync_playwright
 from bicycle_nb.models import pretrained_shapes
 from bicycle_nb.static import export_static, serve, shapes_pairs, find_runtime, runtime_cache, SHAPES_COLOURS, ORT_WEB
-from test_widgets_browser import chromium
+from test_widgets_browser import chromium, contrast, rgb   # WCAG contrast of two (r, g, b), and a CSS colour's (r, g, b)
 
 VIEWPORTS = ((1280, 800), (1920, 1080))
 
@@ -48,20 +48,11 @@ def consistent(page):
     st, sh = page.evaluate('window.bicycle.state()'), page.evaluate('window.bicycle.shown()')
     assert (st['z'], st['input'], st['view']) == (sh['z'], sh['input'], sh['view'])
 
-def luminance(rgb):
-    c = [v / 255 for v in rgb]
-    c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
-
-def contrast(a, b):
-    la, lb = sorted((luminance(a), luminance(b)))
-    return (lb + 0.05) / (la + 0.05)
-
 def css_colour(page, var):
     "The colour of CSS variable `var` as (r, g, b), as the browser resolves it."
-    rgb = page.evaluate(f"""(() => {{ const e = document.createElement('i'); e.style.color = 'var({var})'; document.body.append(e);
+    colour = page.evaluate(f"""(() => {{ const e = document.createElement('i'); e.style.color = 'var({var})'; document.body.append(e);
                           const c = getComputedStyle(e).color; e.remove(); return c; }})()""")
-    return tuple(int(v) for v in re.findall(r'\d+', rgb)[:3])
+    return rgb(colour)
 
 @pytest.mark.parametrize('viewport', VIEWPORTS, ids=lambda v: f'{v[0]}x{v[1]}')
 def test_projector_layout(site, browser, viewport):

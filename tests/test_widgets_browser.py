@@ -2,7 +2,7 @@
 Playwright) moves a slider with the keyboard, waits for the generated image to change, clicks 'random z' and saves
 a screenshot. Chromium comes from Debian's packages, installed by the test command (tools/test.sh), never by the
 test itself; Voila and Playwright come with the dev extra."""
-import os, shutil, socket, subprocess, sys, time
+import os, re, shutil, socket, subprocess, sys, time
 from pathlib import Path
 import pytest
 
@@ -102,10 +102,11 @@ TEXTS = """[...document.querySelectorAll('.bicycle-latent-explorer *')].filter(e
            n => n.nodeType === 3 && n.textContent.trim())).map(e => [e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])"""
 
 def rgb(css):
-    import re
+    "A CSS colour such as 'rgb(11, 79, 179)' as (r, g, b)."
     return tuple(int(v) for v in re.findall(r'\d+', css)[:3])
 
 def contrast(a, b):
+    "The WCAG contrast ratio of two (r, g, b) colours."
     lum = lambda c: sum(w * (v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4) for w, v in zip((0.2126, 0.7152, 0.0722), [x / 255 for x in c]))
     la, lb = sorted((lum(a), lum(b)))
     return (lb + 0.05) / (la + 0.05)

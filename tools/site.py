@@ -10,21 +10,20 @@ The notebooks stay in nbdev's format. The steps:
   5. the static latent explorer of the shipped model (notebook 18) in `explorer/`, linked from the navbar.
 KaTeX and onnxruntime-web come from npm packages packed once into ~/.cache/bicycle_nb (fetched with `npm pack` when
 missing: this is a build tool, like tools/test.sh; the library itself never downloads)."""
-import argparse, html, json, os, re, shutil, subprocess, sys, tarfile
+import argparse, configparser, html, json, re, shutil, subprocess, sys, tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))                     # this checkout's package, whatever is installed
+from bicycle_nb.static import runtime_cache, export_static, shapes_pairs, SHAPES_COLOURS, ORT_WEB
+from bicycle_nb.models import pretrained_shapes
 KATEX = ('katex', '0.16.11')          # tools/test.sh packs the same version
 CDN = re.compile(r'https://cdn\.jsdelivr\.net/npm/katex@[0-9.]+/dist/')
 
 
-def cache_dir():
-    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'bicycle_nb'
-
-
 def npm_package(name, version):
     "The .tgz of an npm package in the cache, packed with npm when missing."
-    tgz = cache_dir()/f'{name}-{version}.tgz'
+    tgz = runtime_cache().parent/f'{name}-{version}.tgz'      # beside onnxruntime-web's
     if not tgz.exists():
         if not shutil.which('npm'): sys.exit(f'tools/site.py: {tgz} is missing and npm is not installed: install Node.js, or put the file there.')
         tgz.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +93,6 @@ def make_offline(site):
     for css in (site/'site_libs').rglob('*.css'):
         css.write_text(re.sub(r'@import url\(https?://fonts\.googleapis\.com[^)]*\);?', '', css.read_text()))
     pages = {re.sub(r'^\d+[a-z]?_', '', s): s for s, _ in notebooks()}
-    import configparser
     cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini')
     host = (cfg['DEFAULT']['doc_host'] + cfg['DEFAULT']['doc_baseurl']).rstrip('/') + '/'
     link = re.compile(re.escape(host) + r'([a-z_0-9]+)\.html')
@@ -106,9 +104,6 @@ def make_offline(site):
 
 def build_explorer(site):
     "The static explorer of the shipped model (notebook 18) in site/explorer."
-    sys.path.insert(0, str(ROOT))
-    from bicycle_nb.models import pretrained_shapes
-    from bicycle_nb.static import export_static, shapes_pairs, SHAPES_COLOURS, ORT_WEB
     A, B = shapes_pairs(8)
     export_static(pretrained_shapes(), site/'explorer', A, B, runtime=npm_package(*ORT_WEB), colours=SHAPES_COLOURS,
                   name='the shipped bicycle-fast model (shapes, 64 px)')
