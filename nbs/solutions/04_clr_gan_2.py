@@ -1,5 +1,4 @@
 # Notebook 04_clr_gan, exercise 2: a worked solution. Try your own first; the check under the exercise tells you.
-from bicycle_nb.data import classify_mode, MODE_NAMES
 used = int((r > 0.5).sum())
 best = int(r.argmax())
 codes = torch.zeros(3, 8); codes[:, best] = torch.tensor([-2., 0., 2.])

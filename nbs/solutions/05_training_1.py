@@ -13,3 +13,4 @@ def D_grads_after_ge_backward(freeze):
 # the second half of bicycle_step calls opt.zero_grad() for D and D2 before their own backward: the stray
 # gradient is discarded (the official update_D does the same), so D's step is the same either way. The freeze
 # saves work: backward skips computing these entries (the gradients still flow *through* D to G).
+freeze_is_for = 'work'
