@@ -81,11 +81,14 @@ def _draw_z(model, N, n, z=None, sync=False, seed=None, device=None):
         raise ValueError(f"z gives the codes, so {'sync' if sync else 'seed'} would do nothing: drop it, or drop z for random codes.")
     if not isinstance(sync, bool): raise TypeError(f"sync must be True or False, got {sync!r}.")
     if z is not None:
-        z = _codes(z)
+        z = _codes(z); given = tuple(z.shape)
         if z.dim() == 2: z = z[None].expand(N, *z.shape)
         if z.shape[:2] != (N, n) or z.shape[-1] != model.nz:
-            hint = f" (for {z.shape[1]} codes give n={z.shape[1]})" if z.dim() == 3 and z.shape[1] != n and z.shape[-1] == model.nz else ''
-            raise ValueError(f"z must be [n, nz] or [N, n, nz] = [{N}, {n}, {model.nz}], got {tuple(z.shape)}{hint}.")
+            hint = ''
+            if z.dim() == 3 and z.shape[1] != n and z.shape[-1] == model.nz:
+                hint = f" (for {z.shape[1]} codes give n={z.shape[1]}"
+                hint += f"; for one code per input, pass z[:, None], [{N}, 1, {model.nz}])" if len(given) == 2 and given[0] == N else ')'
+            raise ValueError(f"z must be [n, nz] (codes shared by every input) or [N, n, nz] = [{N}, {n}, {model.nz}], got {given}{hint}.")
         return z.to(device)
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     z = torch.randn(1 if sync else N, n, model.nz, generator=g)
