@@ -5,7 +5,8 @@ do it: open the file, convert to RGB, cut at w/2, one random crop position and f
 to `load_size` (bicubic), cropped to `size`, flipped, `ToTensor`, `Normalize(0.5, 0.5)`; batched by a torch `DataLoader`.
 Ours is `aligned_dls(...).train` (same resize, crop and flip; batches normalised to [-1, 1]).
 
-Both run with one torch thread. Per core: no workers. With workers: `--workers` (default 2) loader processes each,
+Both run with one torch thread. Per core: no workers. Our workers hand batches over through `BatchRing` (shared
+buffers set up once per epoch) instead of torch's per-batch shared-memory files. With workers: `--workers` (default 2) loader processes each,
 at batch 2 (the official edges2shoes setting) and batch 8. Rounds alternate the loaders (a fresh iterator each
 time; its first 10 batches, worker start-up included, not timed). The folder holds `--files` generated pairs, hard
 linked up to `--linked` files so that an epoch is long enough for workers. Also: the time from `aligned_dls` to the
@@ -133,6 +134,12 @@ def main():
                          official_workers_vs_one_core=q(f'official_w{w}_bs{a.bs}', f'official_w0_bs{a.bs}'),
                          ours_workers_vs_one_core_bs8=q(f'ours_w{w}_bs8', 'ours_w0_bs8'),
                          official_workers_vs_one_core_bs8=q(f'official_w{w}_bs8', 'official_w0_bs8'))
+    pr = lambda x, y: round(statistics.median(r[x] / r[y] for r in res['rounds']), 2)   # each round's ratio, then the median: the machine's slow spells hit both
+    res['paired_ratios'] = dict(ours_workers_vs_one_core=pr(f'ours_w{w}_bs{a.bs}', f'ours_w0_bs{a.bs}'),
+                                official_workers_vs_one_core=pr(f'official_w{w}_bs{a.bs}', f'official_w0_bs{a.bs}'),
+                                ours_workers_vs_one_core_bs8=pr(f'ours_w{w}_bs8', 'ours_w0_bs8'),
+                                official_workers_vs_one_core_bs8=pr(f'official_w{w}_bs8', 'official_w0_bs8'),
+                                ours_vs_official_per_core=pr(f'ours_w0_bs{a.bs}', f'official_w0_bs{a.bs}'))
     if startup_res: res['startup'] = startup_res
     res['seconds'] = round(time.time() - t0)
     shutil.rmtree(root)

@@ -13,13 +13,16 @@ from fastcore.all import *
 from fastai.data.all import *
 from fastai.vision.all import *
 import torchvision.transforms.v2.functional as TF
+import time, uuid, weakref
+from torch.utils.data import get_worker_info
 
 # %% auto #0
 __all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'SHAPES_MAX_SIZE', 'IMAGE_MODES', 'MIN_SIDE', 'MAX_SIDE', 'LOAD_FACTOR',
            'random_shapes', 'draw_pair', 'classify_mode', 'classify_modes', 'make_shapes', 'read_modes',
            'on_command_line', 'remedy', 'opt', 'check_int', 'check_mode', 'to_8bit', 'read_image', 'open_image',
            'as_hw', 'norm_size', 'aspect_off', 'check_pair_size', 'split_pair', 'check_pairs', 'PairFile', 'PairHalf',
-           'pair_transforms', 'PairResizeCropFlip', 'ToSigned', 'default_workers', 'aligned_dls']
+           'pair_transforms', 'PairResizeCropFlip', 'SlotRef', 'BatchRing', 'AlignedDL', 'ToSigned', 'default_workers',
+           'aligned_dls']
 
 # %% ../nbs/00_data.ipynb #f6f17975
 PALETTE = np.array([
@@ -363,12 +366,76 @@ class PairResizeCropFlip(RandTransform):
         t = t.flip(-1) if self.flip_now else t.contiguous()
         return (TensorImageBW if isinstance(im, PILImageBW) else TensorImage)(t)
 
-# %% ../nbs/00_data.ipynb #8be98017
+# %% ../nbs/00_data.ipynb #a6165e80
+_RINGS = weakref.WeakValueDictionary()       # this process's rings by token: how `SlotRef.take` finds the buffers it names
+
+class SlotRef:
+    "One batch element as a loader worker sends it: slot `k` of worker `w` in ring `token`, `n` images, element `j`, its type `typ`."
+    __slots__ = ('token', 'w', 'k', 'n', 'j', 'last', 'typ')
+    def __init__(self, *args):
+        for name, v in zip(self.__slots__, args): setattr(self, name, v)
+    def __reduce__(self): return (SlotRef, tuple(getattr(self, name) for name in self.__slots__))
+    def take(self, f): return _RINGS[self.token].take(self, f)
+
+class BatchRing:
+    """Shared 8-bit buffers through which loader workers hand over batches: `depth` slots per worker, each holding one batch
+    (`bs` images) of every element's `shapes` [C, H, W]. `put` (in a worker) fills the worker's next slot once the main
+    process has freed it; `take` (in the main process) turns a slot into a new tensor and frees the slot."""
+    def __init__(self, n_workers, depth, bs, shapes, device=None, timeout=600):
+        self.token, self.depth, self.bs, self.timeout = uuid.uuid4().hex, depth, bs, timeout
+        self.device = torch.device(device or 'cpu')
+        self.bufs = [torch.empty(n_workers, depth, bs, *s, dtype=torch.uint8).share_memory_() for s in shapes]
+        self.free = torch.ones(n_workers, depth, dtype=torch.uint8).share_memory_()
+        self.next = 0                                       # the next slot of this process (each worker counts its own)
+        _RINGS[self.token] = self
+    def fits(self, items):
+        return 0 < len(items) <= self.bs and all(len(it) == len(self.bufs) for it in items) and all(
+            t.dtype == torch.uint8 and t.shape == buf.shape[3:] for it in items for t, buf in zip(it, self.bufs))
+    def put(self, items):
+        "In a worker: the batch of `items` (tuples of 8-bit tensors) in this worker's next slot, as one `SlotRef` per element; None if it does not fit."
+        if not self.fits(items): return None
+        w, k = get_worker_info().id, self.next
+        start = time.monotonic()
+        while not self.free[w, k]:
+            if time.monotonic() - start > self.timeout:
+                raise RuntimeError(f"Loader worker {w} waited {self.timeout} s for its batch slot {k}: the main process stopped reading batches.")
+            time.sleep(2e-4)
+        self.free[w, k], self.next = 0, (k + 1) % self.depth
+        n, m = len(items), len(self.bufs)
+        for j, buf in enumerate(self.bufs): torch.stack([it[j] for it in items], out=buf[w, k, :n])
+        return tuple(SlotRef(self.token, w, k, n, j, j == m - 1, type(items[0][j])) for j in range(m))
+    def take(self, ref, f):
+        "In the main process: `f` of the 8-bit batch `ref` names (on the ring's device) as its type; the slot is free again after its last element."
+        x = self.bufs[ref.j][ref.w, ref.k, :ref.n]
+        if self.device.type == 'cuda': x = x.pin_memory().to(self.device, non_blocking=True)   # as the loader's pin_memory would
+        elif self.device.type != 'cpu': x = x.to(self.device)
+        out = f(x)
+        if ref.last: self.free[ref.w, ref.k] = 1
+        return ref.typ(out)
+
+class AlignedDL(TfmdDL):
+    "fastai's `TfmdDL`, whose loader workers hand batches over through a fresh `BatchRing` each epoch when `ring_shapes` (each element's [C, H, W]) is set."
+    ring_shapes, ring = None, None
+    def before_iter(self):
+        super().before_iter()
+        fl = self.fake_l
+        self.ring = BatchRing(fl.num_workers, fl.prefetch_factor + 2, self.bs, self.ring_shapes, self.device) if fl.num_workers and self.ring_shapes else None
+    def create_batch(self, b):
+        if self.ring is not None and get_worker_info() is not None and (refs := self.ring.put(b)) is not None: return refs
+        return super().create_batch(b)
+
+# %% ../nbs/00_data.ipynb #eed536c8
+def _signed(x): return x.float().div_(255).sub_(0.5).mul_(2)
+
 class ToSigned(DisplayedTransform):
-    "Batch transform: float images in [0, 1] to [-1, 1] in place (`(x - 0.5) / 0.5`, as `Normalize.from_stats(0.5, 0.5)`); `decodes` maps back."
-    order = 99
-    def encodes(self, x:TensorImage): return x.sub_(0.5).mul_(2)
-    def decodes(self, x:TensorImage): return (x + 1) / 2
+    """Batch transform: 8-bit images [N, C, H, W] (or a loader worker's `SlotRef` to them) to float in [-1, 1],
+    `(x / 255 - 0.5) * 2`, as the official `ToTensor` + `Normalize(0.5, 0.5)`; `decodes` maps back to [0, 1]."""
+    order = 10                                                   # where fastai's IntToFloatTensor would run
+    def encodes(self, x:TensorImage):
+        if x.dtype != torch.uint8: raise TypeError(f"ToSigned takes 8-bit images (0..255), got {x.dtype}: it divides by 255 itself.")
+        return type(x)(_signed(x.as_subclass(Tensor)))
+    def encodes(self, r:SlotRef): return r.take(_signed)
+    def decodes(self, x:TensorImage): return ((x + 1) / 2).clamp(0, 1)
 
 # %% ../nbs/00_data.ipynb #78c3d158
 def _check_dl_kwargs(kwargs):
@@ -392,7 +459,8 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     `valid`: the validation folder; None takes `path/val` if there is one, else trains without validation (as the official code);
     False: no validation. `num_workers`: loader processes (`default_workers`: the cores, at most 8, when batches go to a GPU;
     none on a CPU); they start afresh each epoch, seeded from the main process, so a seed and a worker count give the same
-    batches, and a resumed run redraws a straight run's. Each file is decoded once (`PairFile`); pinned memory on CUDA.
+    batches, and a resumed run redraws a straight run's; they hand batches over through a `BatchRing`. Each file is decoded
+    once (`PairFile`); pinned memory on CUDA.
     The loader records `size` (int or (H, W)), `input_nc`, `output_nc`, `direction`, `valid_folder` and `num_workers`."""
     if not isinstance(path, (str, Path)): raise TypeError(f"path must be a dataset folder (str or Path), got {type(path).__name__}.")
     _check_loader_args(size, bs, load_size, direction, input_nc, output_nc)
@@ -413,7 +481,7 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
         raise ValueError(f"{path}/train has {len(train)} images, fewer than {remedy(f'bs={bs}', f'--bs {bs}')}: training batches must be full. Lower {opt('bs')}.")
     check_pairs(train + val, size)
     a_side, b_side = (0, 1) if direction == 'AtoB' else (1, 0)
-    block = lambda nc: ImageBlock(PILImageBW if nc == 1 else PILImage)
+    block = lambda nc: TransformBlock(type_tfms=(PILImageBW if nc == 1 else PILImage).create)   # ImageBlock less IntToFloatTensor: ToSigned scales
     val_set = set(map(str, val))
     pair = PairFile(size)                 # one decode per file for both halves
     dblock = DataBlock(blocks=(block(input_nc), block(output_nc)),
@@ -421,10 +489,11 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
                        get_y=PairHalf(b_side, 'L' if output_nc == 1 else 'RGB', size, pair),
                        splitter=FuncSplitter(lambda f: str(f) in val_set),
                        item_tfms=[PairResizeCropFlip(size, load_size, flip)],
-                       batch_tfms=[ToSigned()])
+                       batch_tfms=[ToSigned()], dl_type=AlignedDL)
     if seed is not None: set_seed(seed, reproducible=True)
     cuda = torch.device(device).type == 'cuda'
     dls = dblock.dataloaders(train + val, bs=bs, num_workers=num_workers, device=device, pin_memory=cuda, persistent_workers=False, **kwargs)
+    for dl in dls.loaders: dl.ring_shapes = [(input_nc, *as_hw(size)), (output_nc, *as_hw(size))] if isinstance(dl, AlignedDL) else None
     dls.size, dls.input_nc, dls.output_nc, dls.direction = size, input_nc, output_nc, direction
     dls.valid_folder, dls.num_workers = valid or None, num_workers
     return dls

@@ -31,6 +31,37 @@ def test_a_seed_and_a_worker_count_give_the_same_batches(shapes, workers):
     c = batches(aligned_dls(shapes, size=32, bs=4, load_size=40, num_workers=workers, seed=2))
     assert not all(torch.equal(x, y) for x, y in zip(a, c))                       # the seed matters
 
+def _plain(dls):
+    for dl in dls.loaders: dl.ring_shapes = None                                   # fastai's own collation, no ring
+    return dls
+
+@pytest.mark.parametrize('input_nc', [3, 1])
+def test_workers_hand_batches_through_the_ring_unchanged(shapes, monkeypatch, input_nc):
+    taken = []
+    real = data.BatchRing.take
+    monkeypatch.setattr(data.BatchRing, 'take', lambda self, ref, f: taken.append(ref.n) or real(self, ref, f))
+    kw = dict(size=32, bs=4, load_size=40, num_workers=2, input_nc=input_nc, val_bs=3)   # valid: 4 images in batches of 3 and 1
+    ring = batches(aligned_dls(shapes, seed=3, **kw))
+    assert len(taken) == 2 * (2 * 3 + 2) and sorted(set(taken)) == [1, 3, 4]       # every batch came through the ring, the short one too
+    plain = batches(_plain(aligned_dls(shapes, seed=3, **kw)))
+    assert len(ring) == len(plain) and all(torch.equal(x, y) and type(x) == type(y) for x, y in zip(ring, plain))
+    assert ring[0].shape == (4, input_nc, 32, 32) and ring[0].dtype == torch.float32 and -1 <= ring[0].min() and ring[0].max() <= 1
+
+def test_a_batch_the_ring_does_not_fit_is_collated_as_usual(shapes, monkeypatch):
+    taken = []
+    monkeypatch.setattr(data.BatchRing, 'take', lambda self, ref, f: taken.append(ref))
+    dls = aligned_dls(shapes, size=32, bs=4, num_workers=2, seed=4)
+    for dl in dls.loaders: dl.ring_shapes = [(3, 16, 16), (3, 16, 16)]           # not the batch's shape
+    odd = batches(dls, epochs=1)
+    assert taken == [] and all(torch.equal(x, y) for x, y in zip(odd, batches(_plain(aligned_dls(shapes, size=32, bs=4, num_workers=2, seed=4)), epochs=1)))
+
+def test_a_worker_whose_slot_is_never_freed_says_so(monkeypatch):
+    monkeypatch.setattr(data, 'get_worker_info', lambda: type('Info', (), {'id': 0})())   # play loader worker 0
+    ring = data.BatchRing(1, 1, 2, [(1, 4, 4)], timeout=0.2)
+    item = [(data.TensorImageBW(torch.zeros(1, 4, 4, dtype=torch.uint8)),)]
+    ring.put(item)                                                                # slot 0 taken; nobody reads it
+    with pytest.raises(RuntimeError, match='waited 0.2 s for its batch slot 0: the main process stopped reading batches'): ring.put(item)
+
 def test_default_workers_use_the_cores_only_for_a_gpu():
     assert default_workers('cpu') == 0
     assert 1 <= default_workers('cuda') <= 8                                       # the device's type decides; no GPU needed to ask
