@@ -14,7 +14,9 @@ from fastai.data.all import *
 from fastai.vision.all import *
 import torchvision.transforms.v2.functional as TF
 import time, uuid, weakref
+import torch.multiprocessing
 from torch.utils.data import get_worker_info
+from fastai.data.load import _FakeLoader
 
 # %% auto #0
 __all__ = ['PALETTE', 'MODE_NAMES', 'SHAPE_KINDS', 'SHAPES_MAX_SIZE', 'IMAGE_MODES', 'MIN_SIDE', 'MAX_SIDE', 'LOAD_FACTOR',
@@ -413,9 +415,21 @@ class BatchRing:
         if ref.last: self.free[ref.w, ref.k] = 1
         return ref.typ(out)
 
+class _ForkLoader(_FakeLoader):
+    "fastai's stand-in for torch's `DataLoader`, starting workers by fork where there is one: fastai's transforms hold local functions that spawn and forkserver (Python 3.14's default on Linux) cannot pickle."
+    @property
+    def multiprocessing_context(self):
+        if not self.num_workers: return None
+        return torch.multiprocessing.get_context('fork') if 'fork' in torch.multiprocessing.get_all_start_methods() else torch.multiprocessing
+
 class AlignedDL(TfmdDL):
     "fastai's `TfmdDL`, whose loader workers hand batches over through a fresh `BatchRing` each epoch when `ring_shapes` (each element's [C, H, W]) is set."
     ring_shapes, ring = None, None
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fl = self.fake_l
+        self.fake_l = _ForkLoader(self, fl.pin_memory, fl.num_workers, fl.timeout, persistent_workers=fl.persistent_workers,
+                                  pin_memory_device=fl.pin_memory_device)
     def before_iter(self):
         super().before_iter()
         fl = self.fake_l
