@@ -392,7 +392,7 @@ class BatchRing:
         _RINGS[self.token] = self
     def fits(self, items):
         return 0 < len(items) <= self.bs and all(len(it) == len(self.bufs) for it in items) and all(
-            t.dtype == torch.uint8 and t.shape == buf.shape[3:] for it in items for t, buf in zip(it, self.bufs))
+            isinstance(t, Tensor) and t.dtype == torch.uint8 and t.shape == buf.shape[3:] for it in items for t, buf in zip(it, self.bufs))
     def put(self, items):
         "In a worker: the batch of `items` (tuples of 8-bit tensors) in this worker's next slot, as one `SlotRef` per element; None if it does not fit."
         if not self.fits(items): return None
