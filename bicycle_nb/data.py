@@ -507,7 +507,9 @@ def aligned_dls(path, size=256, bs=2, load_size=None, input_nc=3, output_nc=3, d
     if seed is not None: set_seed(seed, reproducible=True)
     cuda = torch.device(device).type == 'cuda'
     dls = dblock.dataloaders(train + val, bs=bs, num_workers=num_workers, device=device, pin_memory=cuda, persistent_workers=False, **kwargs)
-    for dl in dls.loaders: dl.ring_shapes = [(input_nc, *as_hw(size)), (output_nc, *as_hw(size))] if isinstance(dl, AlignedDL) else None
+    shapes = [(input_nc, *as_hw(size)), (output_nc, *as_hw(size))]      # the two halves of a batch, as the workers' ring holds them
+    for dl in dls.loaders:
+        if isinstance(dl, AlignedDL): dl.ring_shapes = shapes
     dls.size, dls.input_nc, dls.output_nc, dls.direction = size, input_nc, output_nc, direction
     dls.valid_folder, dls.num_workers = valid or None, num_workers
     return dls

@@ -55,7 +55,7 @@ def test_a_batch_the_ring_does_not_fit_is_collated_as_usual(shapes, monkeypatch)
     odd = batches(dls, epochs=1)
     assert taken == [] and all(torch.equal(x, y) for x, y in zip(odd, batches(_plain(aligned_dls(shapes, size=32, bs=4, num_workers=2, seed=4)), epochs=1)))
 
-FORKSERVER = """
+ONE_EPOCH_UNDER = """
 import multiprocessing as mp, sys
 if __name__ == '__main__':
     mp.set_start_method(sys.argv[2], force=True)                                # Python 3.14's default on Linux is forkserver
@@ -66,7 +66,7 @@ if __name__ == '__main__':
 @pytest.mark.parametrize('method', ['forkserver', 'spawn'])
 def test_workers_start_whatever_the_default_start_method(shapes, tmp_path, method):
     import subprocess, sys
-    (tmp_path/'run.py').write_text(FORKSERVER)
+    (tmp_path/'run.py').write_text(ONE_EPOCH_UNDER)
     r = subprocess.run([sys.executable, str(tmp_path/'run.py'), str(shapes), method], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.split()[-1] == '12', r.stderr[-2000:]  # fastai's transforms cannot be pickled: workers fork
 
