@@ -16,7 +16,7 @@ WRONG = {
             "med = l1_answer(np.stack([np.asarray(b) for _, b in pairs])); med_mode, med_dist = classify_mode(med)",
             "med = np.full((64, 64, 3), 150., np.float32); med_mode, med_dist = classify_mode(med)   # a palette colour, grey"],
         2: ["aligned, shifted = 1., 1.                                          # crops said not to matter"],
-        3: ["three = make_shapes(tmp_root/'three_all', n_train=30, n_valid=0, size=32)             # n_modes left at 10\n"
+        3: ["three = write_shapes(tmp_root/'three_all', n_train=30, n_valid=0, size=32)            # n_modes left at 10\n"
             "counts = np.bincount(list(read_modes(three).values())).tolist()"]},
     '01_models': {
         1: ["nz, ngf, levels = 8, 8, unet_levels(64); outs = [ngf * min(2 ** i, 8) for i in range(levels)]; img_in = [3] + outs[:-1]\n"
