@@ -68,7 +68,7 @@ class Arch(Options):
     norm: str = option('instance', 'normalisation layers [--norm]', choices=('instance', 'batch', 'none'))
     nl: str = option('relu', "non-linearity of G's up path [--nl]", choices=('relu', 'lrelu', 'elu'))
     upsample: str = option('basic', "G's up-sampling: transposed convolution or bilinear [--upsample]", choices=('basic', 'bilinear'))
-    dropout: bool = option(True, "dropout 0.5 in G's inner up blocks [off with --no_dropout]")
+    dropout: bool = option(True, "dropout 0.5 in G's inner up blocks [--use_dropout, which the official training scripts set]")
     num_Ds: int = option(2, 'scales of each PatchGAN discriminator [--num_Ds]', min=1, max=8)
     conditional_D: bool = option(False, 'the discriminators see A beside B [--conditional_D]')
     direction: str = option('AtoB', 'which half of an A|B file is the input A [--direction]', choices=('AtoB', 'BtoA'))
