@@ -21,11 +21,12 @@ WRONG = {
     '01_models': {
         1: ["nz, ngf, levels = 8, 8, unet_levels(64); outs = [ngf * min(2 ** i, 8) for i in range(levels)]; img_in = [3] + outs[:-1]\n"
             "in_all = [c + nz for c in img_in]; in_input = [img_in[0] + nz] + img_in[1:]\n"
-            "extra = sum(nz * 16 * o for o in outs)                             # counts the top level twice"],
-        2: ["E, G = ResnetE(3, nz=8, nef=8, size=32), UnetG(3, 3, nz=8, ngf=8, size=32)\n"
+            "extra = sum(nz * 16 * o for o in outs)                             # counts the top level twice"]},
+    '01b_encoder_discriminators': {
+        1: ["E, G = ResnetE(3, nz=8, nef=8, size=32), UnetG(3, 3, nz=8, ngf=8, size=32)\n"
             "A, B = torch.randn(4, 3, 32, 32), torch.randn(4, 3, 32, 32); mu, logvar = E(B); eps = torch.randn_like(mu)\n"
             "z = mu + logvar.exp() * eps; B_hat = G(A, z)                        # sigma taken as exp(logvar)"],
-        3: ["def conv_out(n, k=4, s=2, p=1): return (n + 2 * p - k) // s + 1\n"
+        2: ["def conv_out(n, k=4, s=2, p=1): return (n + 2 * p - k) // s + 1\n"
             "def patch_side(n, n_layers=3):                                     # one stride-2 convolution too many\n"
             "    for _ in range(n_layers): n = conv_out(n)\n"
             "    return conv_out(conv_out(n, s=1), s=1)\n"

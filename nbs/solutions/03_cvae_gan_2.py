@@ -1,4 +1,5 @@
 # Notebook 03_cvae_gan, exercise 2: a worked solution. Try your own first; the check under the exercise tells you.
+torch.manual_seed(0)                                                          # repeatable noise
 with torch.no_grad():
     mu_tr, logvar_tr = trained.E(B)
     out_mu = trained.G(A, mu_tr)

@@ -1,4 +1,4 @@
-# Notebook 01_models, exercise 3: a worked solution. Try your own first; the check under the exercise tells you.
+# Notebook 01b_encoder_discriminators, exercise 2: a worked solution. Try your own first; the check under the exercise tells you.
 def conv_out(n, k=4, s=2, p=1): return (n + 2 * p - k) // s + 1
 def patch_side(n, n_layers=2):
     for _ in range(n_layers): n = conv_out(n)            # the stride-2 convolutions

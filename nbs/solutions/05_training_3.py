@@ -1,2 +1,0 @@
-# Notebook 05_training, exercise 3: a worked solution. Try your own first; the check under the exercise tells you.
-lr_epoch4 = 2e-4 * (1 - (4 + 1 - 3) / (3 + 1))
