@@ -40,7 +40,12 @@ WRONG = {
             "    mu_tr, logvar_tr = trained.E(B); out_mu = trained.G(A, mu_tr)\n"
             "    z_sampled = mu_tr + logvar_tr.exp() * torch.randn_like(mu_tr)          # sigma taken as exp(logvar)\n"
             "    out_sampled = trained.G(A, z_sampled); out_prior = trained.G(A, torch.randn_like(mu_tr))\n"
-            "d_sampled, d_prior = (out_sampled - out_mu).abs().mean().item(), (out_prior - out_mu).abs().mean().item()"]},
+            "d_sampled, d_prior = (out_sampled - out_mu).abs().mean().item(), (out_prior - out_mu).abs().mean().item()",
+            "with torch.no_grad():\n"
+            "    mu_tr, logvar_tr = trained.E(B); out_mu = trained.G(A, mu_tr)\n"
+            "    z_sampled = reparameterise(mu_tr, logvar_tr, torch.randn_like(mu_tr))\n"
+            "    out_sampled = trained.G(A, z_sampled); out_prior = trained.G(A, torch.randn_like(mu_tr))\n"
+            "d_sampled, d_prior = (z_sampled - mu_tr).abs().mean().item(), (out_prior - out_mu).abs().mean().item()   # codes, not images"]},
     '04_clr_gan': {
         1: ["ignore_z = 0.5 * (2 / torch.pi) ** 0.5                            # the closed form, not an estimate"],
         2: ["used = int((r > 0.5).sum()); best = int(r.argmax())\n"
