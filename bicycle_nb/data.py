@@ -156,8 +156,8 @@ class ToSigned(DisplayedTransform):
 
 # %% ../nbs/00_data.ipynb #742f7bdb
 def pair_files(path, valid='val'):
-    "The image files of `path/train` and `path/{valid}`, sorted: the items of `pair_block`."
-    return get_image_files(path, folders=['train', valid]).sorted()
+    "The image files directly in `path/train`, then in `path/{valid}`, each sorted: the items of `pair_block`."
+    return L(f for d in ('train', valid) for f in get_image_files(Path(path)/d, recurse=False).sorted())
 
 @delegates(DataBlock)
 def pair_block(size=256, load_size=None, input_nc=3, output_nc=3, direction='AtoB', flip=True, valid='val',
